@@ -1,0 +1,45 @@
+/**
+ * Settings that promise a check this build does not perform yet. The pipeline's stages arrive one issue at a time;
+ * until a stage exists, a config that relies on it is refused at start-up rather than silently not enforced
+ * (fail closed). Each entry goes away with the stage that enforces it.
+ */
+import type { Config } from './schema.js';
+
+interface Unenforced {
+  readonly applies: (config: Config) => boolean;
+  readonly problem: string;
+}
+
+const UNENFORCED: readonly Unenforced[] = [
+  {
+    applies: (c) => c.identity.require_signature,
+    problem:
+      'identity.require_signature: true needs request-signature verification, which this build does not have yet; ' +
+      'set it to false to accept unsigned callers (recorded as unverified)',
+  },
+  {
+    applies: (c) => c.default_policy === 'deny',
+    problem: 'default_policy: deny needs the access-control stage, which this build does not have yet; set default_policy: allow',
+  },
+  {
+    applies: (c) => Object.keys(c.agents).length > 0,
+    problem: 'agents: per-agent policy (allow, deny, suspension, approval) is not enforced by this build yet; remove the agents section',
+  },
+  {
+    applies: (c) => c.approval.require.length > 0,
+    problem: 'approval.require needs the quarantine stage, which this build does not have yet',
+  },
+  {
+    applies: (c) => c.rules.overrides.length > 0,
+    problem: 'rules.overrides needs the rule scanner, which this build does not have yet',
+  },
+  {
+    applies: (c) => c.webhooks.length > 0,
+    problem: 'webhooks are not sent by this build yet; remove the webhooks section',
+  },
+];
+
+/** Every setting in `config` that this build would not enforce, one line each. */
+export function findUnenforcedSettings(config: Config): string[] {
+  return UNENFORCED.filter((entry) => entry.applies(config)).map((entry) => entry.problem);
+}

@@ -1,0 +1,206 @@
+/**
+ * The composition root (STYLE.md §5): `createGateway(config)` builds every part of a gateway completely, with no
+ * setters and no module-level state. `start()` opens the store, connects the backends and listens; `stop()` drains.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { findUnenforcedSettings } from './config/unenforced.js';
+import { type Config, isLoopbackHost } from './config/schema.js';
+import { GatewayError } from './errors.js';
+import { createAdminApp } from './http/admin-app.js';
+import { createAddressResolver } from './http/client-address.js';
+import { createMcpEndpoint } from './http/mcp-endpoint.js';
+import { createPublicApp } from './http/public-app.js';
+import { createSessionRegistry } from './mcp/session-registry.js';
+import { createRouter } from './mcp/router.js';
+import { findSharedNames } from './mcp/namespacing.js';
+import type { Logger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { createRequestStages, createResponseStages } from './pipeline/stages.js';
+import { createSqliteAuditLog } from './store/audit-log.js';
+import { openDatabase } from './store/open-database.js';
+import { pruneAudit } from './store/retention.js';
+import type { AuditRecord } from './store/types.js';
+import { type Backend, type BackendStatus, createBackend } from './upstream/backend.js';
+import { buildHealth } from './health.js';
+
+export const GATEWAY_INFO = { name: 'portcullis', version: '0.1.0' } as const;
+
+export interface GatewayOptions {
+  readonly logger: Logger;
+  /** Path of the config file, for /healthz and messages. */
+  readonly configFile?: string;
+  /** How long `stop()` waits for calls in flight. */
+  readonly drainTimeoutMs?: number;
+  readonly backendHealthIntervalMs?: number;
+}
+
+export interface Gateway {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** `http://host:port/mcp` once started. */
+  readonly url: string;
+  readonly adminUrl: string | undefined;
+  backendStatuses(): ReadonlyMap<string, BackendStatus>;
+  readonly databasePath: string;
+}
+
+/** Checks a config for what this gateway refuses to run with; throws GatewayError listing every problem. */
+export function assertRunnable(config: Config): void {
+  const problems = findUnenforcedSettings(config);
+  if (config.server.loopback_only && !isLoopbackHost(config.server.host)) {
+    problems.push(`server.host ${config.server.host} is not a loopback address, and this config is loopback_only (a demo that accepts unsigned callers)`);
+  }
+  if (problems.length > 0) throw new GatewayError('config_unenforced', problems.join('; '), problems);
+}
+
+export function createGateway(config: Config, options: GatewayOptions): Gateway {
+  assertRunnable(config);
+  const logger = options.logger;
+  const metrics = createMetrics({ defaultMetrics: true });
+  const sessions = createSessionRegistry({ max: config.sessions.max, idleTtlMs: config.sessions.idle_ttl_s * 1000 });
+  const db = openDatabase(config.storage.sqlite);
+  const audit = createSqliteAuditLog(db, {
+    maxPayloadBytes: config.audit.max_payload_bytes,
+    onError: (error) => logger.error('audit batch failed', { error }),
+  });
+  const recordEvent = (method: string, fields: Partial<AuditRecord> = {}): void => {
+    audit
+      .append({ ts: Date.now(), kind: 'event', method, decision: 'event', forwarded: false, mode: config.mode, ...fields })
+      .catch((error: unknown) => logger.error('audit event failed', { method, error }));
+  };
+
+  const backends = new Map<string, Backend>();
+  const router = createRouter({
+    config,
+    backends,
+    sessions,
+    stages: { request: createRequestStages({}), response: createResponseStages({}) },
+    audit,
+    metrics,
+    logger,
+    gatewayInfo: GATEWAY_INFO,
+  });
+  const events = {
+    ...router.backendEvents,
+    onStateChange: (id: string, status: BackendStatus) => {
+      router.backendEvents.onStateChange(id, status);
+      if (status.state === 'up' || status.state === 'down') recordEvent(`backend.${status.state}`, { backend: id, detail: status.error ?? null });
+    },
+  };
+  for (const [id, backendConfig] of Object.entries(config.backends)) {
+    backends.set(id, createBackend(id, backendConfig, { logger, events, gatewayInfo: GATEWAY_INFO, healthIntervalMs: options.backendHealthIntervalMs }));
+  }
+
+  let draining = false;
+  let started = false;
+  const endpoint = createMcpEndpoint({
+    maxBodyBytes: config.server.max_body_bytes,
+    originPolicy: { allowedHosts: config.server.allowed_hosts, allowedOrigins: config.server.allowed_origins },
+    sessions,
+    router,
+    logger,
+    isDraining: () => draining,
+    onSessionCountChange: (count) => metrics.setSessions(count),
+  });
+  const publicApp = createPublicApp({
+    mcp: endpoint,
+    resolveAddress: createAddressResolver(config.server.trusted_proxies),
+    health: () => buildHealth({ started, backends, configFile: options.configFile }),
+    logger,
+  });
+  const adminTokens = config.admin.tokens;
+  const adminApp = Object.keys(adminTokens).length > 0 ? createAdminApp({ tokens: adminTokens, metrics }) : undefined;
+
+  let publicServer: Server | undefined;
+  let adminServer: Server | undefined;
+  let url = '';
+  let adminUrl: string | undefined;
+  const timers: NodeJS.Timeout[] = [];
+
+  const sweepIdleSessions = (): void => {
+    for (const session of sessions.idle(Date.now())) {
+      logger.info('session idle: closed', { session: session.id });
+      void endpoint.closeSession(session);
+    }
+  };
+
+  return {
+    get url() {
+      return url;
+    },
+    get adminUrl() {
+      return adminUrl;
+    },
+    databasePath: db.path,
+    backendStatuses: () => new Map([...backends].map(([id, b]) => [id, b.status()])),
+    async start() {
+      publicServer = await listen(publicApp.fetch, config.server.host, config.server.port);
+      url = `http://${formatHost(config.server.host)}:${(publicServer.address() as AddressInfo).port}/mcp`;
+      if (adminApp) {
+        adminServer = await listen(adminApp.fetch, config.admin.host, config.admin.port);
+        adminUrl = `http://${formatHost(config.admin.host)}:${(adminServer.address() as AddressInfo).port}`;
+      }
+      await Promise.all([...backends.values()].map((b) => b.start()));
+      assertNoSharedNames(config, backends);
+      started = true;
+      const sweepMs = Math.max(1_000, Math.min(60_000, (config.sessions.idle_ttl_s * 1000) / 2));
+      timers.push(setInterval(sweepIdleSessions, sweepMs));
+      timers.push(setInterval(() => pruneAudit(db, config.audit.retention_days, Date.now()), 3_600_000));
+      pruneAudit(db, config.audit.retention_days, Date.now());
+      for (const timer of timers) timer.unref();
+      recordEvent('gateway.start', { detail: url });
+    },
+    async stop() {
+      draining = true;
+      for (const timer of timers) clearInterval(timer);
+      const closing = publicServer ? closeServer(publicServer) : Promise.resolve();
+      await waitFor(() => router.inflightCount() === 0, options.drainTimeoutMs ?? 10_000);
+      await Promise.all([...sessions.all()].map((session) => endpoint.closeSession(session)));
+      publicServer?.closeAllConnections();
+      await closing;
+      await Promise.all([...backends.values()].map((b) => b.stop()));
+      if (adminServer) {
+        adminServer.closeAllConnections();
+        await closeServer(adminServer);
+      }
+      recordEvent('gateway.stop');
+      await audit.close();
+      db.close();
+    },
+  };
+}
+
+/** Under `tool_names.prefix: never`, two backends offering the same name cannot both be reached: refuse to run. */
+function assertNoSharedNames(config: Config, backends: ReadonlyMap<string, Backend>): void {
+  if (config.tool_names.prefix !== 'never') return;
+  const tools = findSharedNames(new Map([...backends].map(([id, b]) => [id, b.catalog().tools])));
+  const prompts = findSharedNames(new Map([...backends].map(([id, b]) => [id, b.catalog().prompts])));
+  const shared = [...[...tools].map((n) => `tool ${n}`), ...[...prompts].map((n) => `prompt ${n}`)];
+  if (shared.length > 0) {
+    const problems = shared.map((name) => `tool_names.prefix: never, but several backends offer ${name}`);
+    throw new GatewayError('name_conflict', problems.join('; '), problems);
+  }
+}
+
+function listen(fetch: (request: Request, env: never) => Response | Promise<Response>, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: fetch as never, hostname: host, port }) as Server;
+    server.once('listening', () => resolve(server));
+    server.once('error', (error) => reject(new GatewayError('listen_failed', `cannot listen on ${host}:${port}: ${error.message}`)));
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+}

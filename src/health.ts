@@ -1,0 +1,33 @@
+/** The body of GET /healthz (DESIGN.md §4). */
+import type { Health } from './http/public-app.js';
+import type { Backend } from './upstream/backend.js';
+
+export interface HealthInputs {
+  readonly started: boolean;
+  readonly backends: ReadonlyMap<string, Backend>;
+  readonly configFile: string | undefined;
+}
+
+/** 200 once every backend has been attempted (a down backend is `degraded`, still 200); 503 while starting. */
+export function buildHealth(inputs: HealthInputs): Health {
+  const backends: Record<string, unknown> = {};
+  let attempted = true;
+  let allUp = true;
+  for (const [id, backend] of inputs.backends) {
+    const status = backend.status();
+    if (status.state === 'starting') attempted = false;
+    if (status.state !== 'up') allUp = false;
+    backends[id] = {
+      state: status.state,
+      since: new Date(status.since).toISOString(),
+      tools: status.tools,
+      ...(status.error ? { error: status.error } : {}),
+    };
+  }
+  const ready = inputs.started && attempted;
+  const status = !ready ? 'starting' : allUp ? 'ok' : 'degraded';
+  return {
+    httpStatus: ready ? 200 : 503,
+    body: { status, backends, config: { file: inputs.configFile ?? null } },
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * The admin listener (DESIGN.md §4): loopback by default, every route behind a bearer token from `admin.tokens`.
+ * Serves /metrics now; the review API and dashboard mount here as they arrive.
+ */
+import { Hono } from 'hono';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import { createTokenCheck } from './bearer-auth.js';
+
+export interface AdminAppOptions {
+  readonly tokens: Readonly<Record<string, string>>;
+  readonly metrics: GatewayMetrics;
+}
+
+type AdminEnv = { Variables: { reviewer: string } };
+
+export function createAdminApp(options: AdminAppOptions): Hono<AdminEnv> {
+  const app = new Hono<AdminEnv>();
+  const checkToken = createTokenCheck(options.tokens);
+  app.use('*', async (c, next) => {
+    const reviewer = checkToken(c.req.header('authorization'));
+    if (!reviewer) {
+      c.header('WWW-Authenticate', 'Bearer realm="portcullis-admin"');
+      return c.json({ error: 'unauthorized' }, 401);
+    }
+    c.set('reviewer', reviewer);
+    await next();
+    return undefined;
+  });
+  app.get('/metrics', async (c) => {
+    c.header('content-type', options.metrics.registry.contentType);
+    return c.body(await options.metrics.render());
+  });
+  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  return app;
+}

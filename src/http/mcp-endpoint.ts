@@ -1,0 +1,154 @@
+/**
+ * The Streamable HTTP MCP endpoint (`POST|GET|DELETE /mcp`). Checks happen in the contract's order (DESIGN.md §2):
+ * body size (413) first, then origin/host, Accept (406), Content-Type (415), JSON (400/-32700), JSON-RPC shape
+ * (400/-32600), session (404 unknown, 503 when `sessions.max` is reached). A message that passes is handed to the
+ * session's SDK transport, which carries it to the router.
+ */
+import { randomUUID } from 'node:crypto';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { JSONRPCMessageSchema, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { ClientSession } from '../mcp/client-session.js';
+import { createClientSession } from '../mcp/client-session.js';
+import type { JSONRPCMessage } from '../mcp/jsonrpc.js';
+import type { Router } from '../mcp/router.js';
+import type { SessionRegistry } from '../mcp/session-registry.js';
+import { type OriginPolicy, isAllowedRequest } from './origin-check.js';
+import { readBodyCapped } from './read-body.js';
+import { transportErrorResponse } from './transport-errors.js';
+
+export interface McpEndpointOptions {
+  readonly maxBodyBytes: number;
+  readonly originPolicy: OriginPolicy;
+  readonly sessions: SessionRegistry;
+  readonly router: Router;
+  readonly logger: Logger;
+  readonly isDraining: () => boolean;
+  /** Called when a session opens or closes, to keep gauges current. */
+  readonly onSessionCountChange: (count: number) => void;
+}
+
+/** Who is calling, as the HTTP edge sees it. */
+export interface Caller {
+  readonly source: string;
+}
+
+const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const SESSION_KEY = Symbol('portcullis-session');
+
+interface TransportWithSession extends WebStandardStreamableHTTPServerTransport {
+  [SESSION_KEY]?: ClientSession;
+}
+
+export interface McpEndpoint {
+  handle(request: Request, caller: Caller): Promise<Response>;
+  /** Closes a session's transport (idle expiry, shutdown). */
+  closeSession(session: ClientSession): Promise<void>;
+}
+
+export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
+  const transports = new Map<string, TransportWithSession>();
+  let initializing = 0;
+
+  const endSession = (transport: TransportWithSession): void => {
+    const session = transport[SESSION_KEY];
+    if (!session || session.closed) return;
+    transports.delete(session.id);
+    options.sessions.remove(session.id);
+    options.onSessionCountChange(options.sessions.size);
+    void options.router.closeSession(session);
+  };
+
+  const openTransport = (caller: Caller, agent: string): TransportWithSession => {
+    const transport: TransportWithSession = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        const port = {
+          send: (message: JSONRPCMessage, relatedRequestId?: string | number) =>
+            transport.send(message, relatedRequestId === undefined ? undefined : { relatedRequestId }),
+          close: () => transport.close(),
+        };
+        const session = createClientSession({ id, port, agent, verified: false, source: caller.source });
+        transport[SESSION_KEY] = session;
+        transports.set(id, transport);
+        options.sessions.add(session);
+        options.onSessionCountChange(options.sessions.size);
+      },
+    });
+    transport.onmessage = (message, extra) => {
+      const session = transport[SESSION_KEY];
+      if (!session) return;
+      const signal = (extra?.authInfo?.extra as { signal?: AbortSignal } | undefined)?.signal;
+      options.router.handleMessage(session, message, { headers: extra?.requestInfo?.headers as Record<string, string>, signal });
+    };
+    transport.onclose = () => endSession(transport);
+    transport.onerror = (error) => options.logger.debug('client transport error', { error });
+    return transport;
+  };
+
+  const handlePost = async (request: Request, caller: Caller): Promise<Response> => {
+    const body = await readBodyCapped(request, options.maxBodyBytes);
+    if (!body.ok) return transportErrorResponse('body_too_large');
+    if (!originAllowed(options, request)) return transportErrorResponse('forbidden_origin');
+    const accept = request.headers.get('accept') ?? '';
+    if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return transportErrorResponse('not_acceptable');
+    const contentType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+    if (contentType !== 'application/json') return transportErrorResponse('unsupported_media_type');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.text);
+    } catch {
+      return transportErrorResponse('parse_error');
+    }
+    // Batches were removed from MCP in 2025-06-18; refusing them keeps one message = one pipeline run = one row.
+    if (Array.isArray(parsed)) return transportErrorResponse('batch_unsupported');
+    if (!JSONRPCMessageSchema.safeParse(parsed).success) return transportErrorResponse('invalid_request');
+
+    const sessionId = request.headers.get('mcp-session-id');
+    if (sessionId !== null) {
+      const transport = transports.get(sessionId);
+      if (!transport) return transportErrorResponse('session_not_found');
+      return transport.handleRequest(request, { parsedBody: parsed, authInfo: authInfoFor(request) });
+    }
+    if (!isInitializeRequest(parsed)) return transportErrorResponse('session_required');
+    if (options.isDraining()) return transportErrorResponse('shutting_down');
+    const agent = request.headers.get('x-portcullis-agent') ?? 'anonymous';
+    if (!AGENT_NAME.test(agent)) return transportErrorResponse('bad_agent_name');
+    // Sessions still initializing count too, so a burst of initialize requests cannot overshoot the bound.
+    if (options.sessions.size + initializing >= options.sessions.max) return transportErrorResponse('too_many_sessions');
+    initializing++;
+    try {
+      const transport = openTransport(caller, agent);
+      return await transport.handleRequest(request, { parsedBody: parsed, authInfo: authInfoFor(request) });
+    } finally {
+      initializing--;
+    }
+  };
+
+  return {
+    async handle(request, caller) {
+      if (request.method === 'POST') return handlePost(request, caller);
+      if (!originAllowed(options, request)) return transportErrorResponse('forbidden_origin');
+      const sessionId = request.headers.get('mcp-session-id');
+      if (sessionId === null) return transportErrorResponse('session_required');
+      const transport = transports.get(sessionId);
+      if (!transport) return transportErrorResponse('session_not_found');
+      return transport.handleRequest(request);
+    },
+    async closeSession(session) {
+      const transport = transports.get(session.id);
+      if (transport) await transport.close();
+      else await options.router.closeSession(session);
+    },
+  };
+}
+
+function originAllowed(options: McpEndpointOptions, request: Request): boolean {
+  return isAllowedRequest(options.originPolicy, request.headers.get('host') ?? undefined, request.headers.get('origin') ?? undefined);
+}
+
+/** The SDK hands `authInfo` to `onmessage`: the one per-request slot, so the request's abort signal rides there. */
+function authInfoFor(request: Request): AuthInfo {
+  return { token: '', clientId: '', scopes: [], extra: { signal: request.signal } };
+}

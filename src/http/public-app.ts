@@ -1,0 +1,37 @@
+/** The public listener (DESIGN.md §4): the MCP endpoint and /healthz. */
+import { Hono } from 'hono';
+import type { HttpBindings } from '@hono/node-server';
+import type { Logger } from '../observability/logger.js';
+import type { AddressResolver } from './client-address.js';
+import type { McpEndpoint } from './mcp-endpoint.js';
+
+export interface Health {
+  readonly httpStatus: 200 | 503;
+  readonly body: Record<string, unknown>;
+}
+
+export interface PublicAppOptions {
+  readonly mcp: McpEndpoint;
+  readonly resolveAddress: AddressResolver;
+  readonly health: () => Health;
+  readonly logger: Logger;
+}
+
+export function createPublicApp(options: PublicAppOptions): Hono<{ Bindings: HttpBindings }> {
+  const app = new Hono<{ Bindings: HttpBindings }>();
+  app.all('/mcp', (c) => {
+    const source = options.resolveAddress(c.env.incoming.socket.remoteAddress, c.req.header('x-forwarded-for') ?? null);
+    return options.mcp.handle(c.req.raw, { source });
+  });
+  app.get('/healthz', (c) => {
+    const health = options.health();
+    return c.json(health.body, health.httpStatus);
+  });
+  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  app.onError((error, c) => {
+    // A bug at the edge: answer without detail (the log has it), keep serving.
+    options.logger.error('unhandled error in public listener', { error });
+    return c.json({ error: 'internal error' }, 500);
+  });
+  return app;
+}

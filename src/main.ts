@@ -1,0 +1,57 @@
+/**
+ * Process entry of the `portcullis` CLI: parses the command and runs it. The only module with start-up side effects
+ * is bin/portcullis.js, which calls `runCli`.
+ */
+import { type CliIo, EXIT, UsageError } from './cli/io.js';
+import { LOGS_HELP, runLogs } from './cli/logs.js';
+import { SERVE_HELP, runServe } from './cli/serve.js';
+import { VERIFY_HELP, runVerify } from './cli/verify.js';
+
+export const MAIN_HELP = `Usage: portcullis <command> [options]
+
+Portcullis is a security gateway for the Model Context Protocol.
+
+Commands:
+  serve     run the gateway (npm start runs: portcullis serve)
+  verify    check the config and print every problem
+  logs      read the audit log
+
+Every command takes --config FILE (default config/portcullis.yaml) and --help.
+`;
+
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
+  serve: { run: runServe, help: SERVE_HELP },
+  verify: { run: runVerify, help: VERIFY_HELP },
+  logs: { run: runLogs, help: LOGS_HELP },
+};
+
+export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  const io: CliIo = { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t), env };
+  return runCommand(argv, io);
+}
+
+/** Runs one command with the given IO; returns the exit code. */
+export async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(MAIN_HELP);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`portcullis: unknown command '${name}'\n\n${MAIN_HELP}`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`portcullis ${name}: ${error.message}\n\n${command.help}`);
+      return EXIT.usage;
+    }
+    io.err(`portcullis ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.userError;
+  }
+}

@@ -1,0 +1,63 @@
+/** Builds the audit row of a client request from what happened to it. */
+import type { PipelineResult, Target } from '../pipeline/types.js';
+import { isGatewayError } from '../pipeline/deny-reasons.js';
+import type { AuditDecision, AuditRecord } from '../store/types.js';
+import type { ClientSession } from './client-session.js';
+import type { Answer, JSONRPCRequest } from './jsonrpc.js';
+
+export interface RequestOutcome {
+  readonly session: ClientSession;
+  readonly request: JSONRPCRequest;
+  readonly target: Target | undefined;
+  readonly pipeline: PipelineResult | undefined;
+  readonly answer: Answer;
+  readonly forwarded: boolean;
+  /** Operator-facing detail of a denial or failure. */
+  readonly detail: string | undefined;
+  readonly startedAt: number;
+  readonly latencyMs: number;
+  readonly mode: 'enforce' | 'observe';
+}
+
+/** The decision recorded for a request: what the pipeline said, or `deny` when the client got a gateway error. */
+export function decisionOf(outcome: RequestOutcome): AuditDecision {
+  const verdict = outcome.pipeline?.verdict;
+  if (verdict?.kind === 'deny') return 'deny';
+  if (verdict?.kind === 'quarantine') return 'quarantine';
+  if ('error' in outcome.answer && isGatewayError(outcome.answer.error)) return 'deny';
+  return 'allow';
+}
+
+export function requestRecord(outcome: RequestOutcome): AuditRecord {
+  const { session, request, answer, pipeline } = outcome;
+  const error = 'error' in answer ? answer.error : undefined;
+  const verdict = pipeline?.verdict;
+  const reason =
+    verdict && verdict.kind !== 'continue'
+      ? verdict.reason
+      : error && isGatewayError(error)
+        ? String((error.data as { reason: string }).reason)
+        : null;
+  return {
+    ts: outcome.startedAt,
+    kind: 'request',
+    sessionId: session.id,
+    agent: pipeline?.facts.agent ?? session.agent,
+    verified: pipeline?.facts.verified ?? session.verified,
+    source: session.source,
+    backend: outcome.target?.backend ?? null,
+    method: request.method,
+    tool: outcome.target?.name ?? null,
+    requestId: String(request.id),
+    decision: decisionOf(outcome),
+    reason,
+    detail: verdict?.kind === 'deny' ? verdict.detail : (outcome.detail ?? null),
+    errorCode: error?.code ?? null,
+    forwarded: outcome.forwarded,
+    mode: outcome.mode,
+    findings: pipeline?.findings ?? [],
+    stages: pipeline?.outcomes ?? [],
+    latencyMs: Math.round(outcome.latencyMs * 1000) / 1000,
+    payload: { request: request.params ?? null, response: 'error' in answer ? { error: answer.error } : { result: answer.result } },
+  };
+}

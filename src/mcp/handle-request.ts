@@ -1,0 +1,141 @@
+/**
+ * One client request, start to finish: resolve its target, run the request pipeline, act (answer locally, fan out,
+ * or forward), run the response pipeline, write the audit row, and only then answer the client. The audit row is
+ * durable before the client sees the answer; if it cannot be written the call fails closed (DESIGN.md §4).
+ */
+import { runPipeline } from '../pipeline/runner.js';
+import { denialError } from '../pipeline/deny-reasons.js';
+import type { Facts, MessageContext, Phase, PipelineResult, Stage } from '../pipeline/types.js';
+import type { ClientSession, InflightCall } from './client-session.js';
+import { requestRecord, decisionOf } from './audit-entry.js';
+import { LIST_METHODS, fanOutList } from './fan-out.js';
+import { initializeSession } from './initialize-session.js';
+import { type Answer, type JSONRPCRequest, JSONRPC, idKey, responseFor } from './jsonrpc.js';
+import { type RouterContext, linkOf, sendToClient } from './router-context.js';
+import { forwardCall } from './forward-call.js';
+import { type RoutedCall, ROUTED_METHODS, resolveTarget } from './targets.js';
+
+/** Where a message came from on the HTTP side. */
+export interface MessageOrigin {
+  readonly headers: Readonly<Record<string, string>>;
+  /** Aborted when the client's HTTP request goes away. */
+  readonly signal?: AbortSignal;
+}
+
+const REQUEST_PHASE_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get']);
+
+export function phaseOf(method: string): Phase {
+  return REQUEST_PHASE_METHODS.has(method) ? 'request' : 'housekeeping';
+}
+
+interface Acted {
+  readonly answer: Answer;
+  readonly forwarded: boolean;
+  readonly detail?: string;
+}
+
+export async function handleClientRequest(
+  ctx: RouterContext,
+  session: ClientSession,
+  request: JSONRPCRequest,
+  origin: MessageOrigin,
+): Promise<void> {
+  const startedAt = Date.now();
+  const started = performance.now();
+  const key = idKey(request.id);
+  if (session.inflight.has(key)) {
+    const error = { code: JSONRPC.invalidRequest, message: 'A request with this id is already in flight' };
+    await sendToClient(ctx, session, responseFor(request.id, { error }), request.id);
+    return;
+  }
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  const routed = ROUTED_METHODS.has(request.method) ? resolveTarget(ctx, request.method, params) : undefined;
+  const call: InflightCall = { id: request.id, method: request.method, backend: routed?.target.backend, abort: new AbortController() };
+  session.inflight.set(key, call);
+  const onGone = (): void => call.abort.abort();
+  origin.signal?.addEventListener('abort', onGone, { once: true });
+  session.lastActivity = Date.now();
+  try {
+    const facts: Facts = { agent: session.agent, verified: session.verified, labels: [] };
+    const phase = phaseOf(request.method);
+    const base = { phase, sessionId: session.id, source: session.source, method: request.method, headers: origin.headers };
+    const messageCtx: MessageContext = { ...base, target: routed?.target, payload: params, facts };
+    const pipeline = await runStages(ctx, ctx.stages.request, messageCtx);
+    let acted: Acted = pipeline.forward
+      ? await act(ctx, session, call, request, routed)
+      : { answer: { error: denialFor(pipeline) }, forwarded: false };
+    if (phase === 'request' && pipeline.forward && 'result' in acted.answer && ctx.stages.response.length > 0) {
+      acted = await judgeResponse(ctx, { ...messageCtx, phase: 'response', payload: acted.answer.result, facts: pipeline.facts }, acted);
+    }
+    const outcome = {
+      session, request, target: routed?.target, pipeline, answer: acted.answer, forwarded: acted.forwarded,
+      detail: acted.detail, startedAt, latencyMs: performance.now() - started, mode: ctx.config.mode,
+    };
+    let answer = acted.answer;
+    try {
+      await ctx.audit.append(requestRecord(outcome));
+    } catch (error) {
+      ctx.metrics.countAuditFailure();
+      ctx.logger.error('audit write failed: call failed closed', { method: request.method, error });
+      answer = { error: denialError('internal_error') };
+    }
+    await sendToClient(ctx, session, responseFor(request.id, answer), request.id);
+    ctx.metrics.observeRequest(request.method, decisionOf({ ...outcome, answer }), (performance.now() - started) / 1000);
+  } finally {
+    origin.signal?.removeEventListener('abort', onGone);
+    session.inflight.delete(key);
+    session.lastActivity = Date.now();
+  }
+}
+
+function runStages(ctx: RouterContext, stages: readonly Stage[], messageCtx: MessageContext): Promise<PipelineResult> {
+  return runPipeline(stages, messageCtx, {
+    mode: ctx.config.mode,
+    onStageError: (stage, error) => ctx.logger.error('pipeline stage failed', { stage, error }),
+  });
+}
+
+function denialFor(pipeline: PipelineResult): ReturnType<typeof denialError> {
+  const verdict = pipeline.verdict;
+  return denialError(verdict.kind === 'continue' ? 'internal_error' : verdict.reason);
+}
+
+async function judgeResponse(ctx: RouterContext, messageCtx: MessageContext, acted: Acted): Promise<Acted> {
+  const judged = await runStages(ctx, ctx.stages.response, messageCtx);
+  return judged.forward ? acted : { ...acted, answer: { error: denialFor(judged) } };
+}
+
+async function act(
+  ctx: RouterContext,
+  session: ClientSession,
+  call: InflightCall,
+  request: JSONRPCRequest,
+  routed: RoutedCall | undefined,
+): Promise<Acted> {
+  const params = request.params as Record<string, unknown> | undefined;
+  if (request.method === 'initialize') return { answer: initializeSession(ctx, session, params ?? {}), forwarded: false };
+  if (request.method === 'ping') return { answer: { result: {} }, forwarded: false };
+  if (request.method in LIST_METHODS) {
+    return { answer: await fanOutList(ctx, session, request.method, params, call.abort.signal), forwarded: true };
+  }
+  if (request.method === 'logging/setLevel') return broadcastSetLevel(ctx, session, params ?? {});
+  if (ROUTED_METHODS.has(request.method)) {
+    if (!routed) return { answer: { error: denialError('acl_denied') }, forwarded: false, detail: 'no backend offers this target' };
+    return forwardCall(ctx, session, call, request, routed);
+  }
+  return { answer: { error: { code: JSONRPC.methodNotFound, message: `Method not found: ${request.method}` } }, forwarded: false };
+}
+
+/** `logging/setLevel` goes to every backend that logs; the client gets one answer. */
+async function broadcastSetLevel(ctx: RouterContext, session: ClientSession, params: Record<string, unknown>): Promise<Acted> {
+  const targets = [...ctx.backends.values()].filter((b) => b.status().state === 'up' && 'logging' in (b.info()?.capabilities ?? {}));
+  await Promise.all(
+    targets.map(async (backend) => {
+      const lookup = await backend.channelFor(linkOf(session));
+      if (!lookup.ok) return;
+      session.backends.add(backend.id);
+      await lookup.channel.request('logging/setLevel', params, { timeoutMs: backend.config.timeout_s * 1000 });
+    }),
+  );
+  return { answer: { result: {} }, forwarded: targets.length > 0 };
+}

@@ -1,0 +1,63 @@
+/** The state and dependencies the router's parts share. Built once by `createRouter`. */
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../observability/logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { Stage } from '../pipeline/types.js';
+import type { AuditLog } from '../store/types.js';
+import type { Backend, SessionLink } from '../upstream/backend.js';
+import type { ClientSession } from './client-session.js';
+import type { JSONRPCMessage, RequestId } from './jsonrpc.js';
+import type { Namer } from './namespacing.js';
+import type { ResourceRoutes } from './resource-routes.js';
+import type { SessionRegistry } from './session-registry.js';
+
+export interface RouterDeps {
+  readonly config: Config;
+  readonly backends: ReadonlyMap<string, Backend>;
+  readonly sessions: SessionRegistry;
+  readonly stages: { readonly request: readonly Stage[]; readonly response: readonly Stage[] };
+  readonly audit: AuditLog;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  readonly gatewayInfo: { name: string; version: string };
+}
+
+/** A client request in flight on a shared backend channel, for routing that backend's requests to a client. */
+export interface SharedCall {
+  readonly session: ClientSession;
+  readonly requestId: RequestId;
+}
+
+export interface RouterContext extends RouterDeps {
+  namers: { tools: Namer; prompts: Namer };
+  readonly routes: ResourceRoutes;
+  /** Per backend: the client requests in flight on its shared channel, keyed by session id + request id. */
+  readonly sharedCalls: Map<string, Map<string, SharedCall>>;
+}
+
+/** What a backend needs to know about a client session to open a session for it. */
+export function linkOf(session: ClientSession): SessionLink {
+  return {
+    sessionId: session.id,
+    clientInfo: session.clientInfo,
+    clientCapabilities: session.clientCapabilities,
+    protocolVersion: session.protocolVersion,
+  };
+}
+
+/** Sends to a client, swallowing the error of a client that went away (nothing is waiting for it any more). */
+export async function sendToClient(
+  ctx: RouterContext,
+  session: ClientSession,
+  message: JSONRPCMessage,
+  relatedRequestId?: RequestId,
+): Promise<boolean> {
+  if (session.closed) return false;
+  try {
+    await session.port.send(message, relatedRequestId);
+    return true;
+  } catch (error) {
+    ctx.logger.debug('client stream gone', { session: session.id, error });
+    return false;
+  }
+}

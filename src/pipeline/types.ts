@@ -1,0 +1,81 @@
+/** Types shared by every pipeline stage (DESIGN.md §2). Plain TypeScript: no framework imports. */
+import type { StageOutcome } from '../store/types.js';
+import type { DenyReason } from './deny-reasons.js';
+
+export type { DenyReason } from './deny-reasons.js';
+
+/** What a finding asks for, weakest first. */
+export type Action = 'ignore' | 'record' | 'flag' | 'quarantine' | 'block';
+
+/** Something a rule or guard noticed in a message. */
+export interface Finding {
+  /** `rule` or `guard`. */
+  readonly source: string;
+  /** Rule id or guard name. */
+  readonly id: string;
+  readonly category?: string;
+  readonly severity?: 'critical' | 'high' | 'medium' | 'low';
+  readonly action: Action;
+  /** RFC 6901 pointer into the message, and UTF-16 offsets into that string of the original text. */
+  readonly pointer?: string;
+  readonly start?: number;
+  readonly end?: number;
+  readonly message?: string;
+}
+
+/** Facts that stages learn and hand to later stages (e.g. the verified agent). */
+export interface Facts {
+  readonly agent: string;
+  readonly verified: boolean;
+  readonly labels: readonly string[];
+}
+
+export type Verdict =
+  | { readonly kind: 'continue'; readonly facts?: Partial<Facts>; readonly findings?: readonly Finding[] }
+  | { readonly kind: 'deny'; readonly reason: DenyReason; readonly detail: string; readonly findings?: readonly Finding[] }
+  | { readonly kind: 'quarantine'; readonly reason: DenyReason; readonly findings: readonly Finding[] };
+
+/**
+ * Which part of the traffic a message is (DESIGN.md §2): `request` = tools/call, resources/read, prompts/get;
+ * `response` = their results; `tools_list` = tools/list results; `housekeeping` = everything else.
+ */
+export type Phase = 'request' | 'response' | 'tools_list' | 'housekeeping';
+
+/** What a call is aimed at, once the router has resolved the namespaced name. */
+export interface Target {
+  readonly backend: string;
+  readonly kind: 'tool' | 'prompt' | 'resource' | 'backend';
+  /** Original tool or prompt name, or the resource URI. */
+  readonly name: string;
+}
+
+/** Everything a stage may look at. Stages must treat it as read-only. */
+export interface MessageContext {
+  readonly phase: Phase;
+  readonly sessionId: string | undefined;
+  /** The caller's network address (after `server.trusted_proxies`). */
+  readonly source: string;
+  readonly method: string;
+  readonly target: Target | undefined;
+  /** `params` of a request, or `result` of a response. */
+  readonly payload: unknown;
+  /** The HTTP request's headers (lower-case names), for stages that verify the transport (signatures). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly facts: Facts;
+}
+
+/** One stage of the pipeline: a name and a check. A check returns a verdict; it never throws to reject. */
+export interface Stage {
+  readonly name: string;
+  check(ctx: MessageContext): Verdict | Promise<Verdict>;
+}
+
+/** What the runner hands back: the final verdict, the facts learned, and every stage's outcome. */
+export interface PipelineResult {
+  /** In `observe` mode a deny/quarantine is recorded here but `forward` stays true. */
+  readonly verdict: Verdict;
+  readonly forward: boolean;
+  readonly facts: Facts;
+  readonly findings: readonly Finding[];
+  readonly outcomes: readonly StageOutcome[];
+}
