@@ -1,7 +1,7 @@
 /**
  * Which backend serves a resource URI (DESIGN.md §1: resources keep their URIs and go to the backend that listed
  * them). Learned from every resources/list and resources/templates/list the gateway sees; bounded, oldest forgotten
- * first. A URI no backend listed is matched against the backends' URI templates (RFC 6570, levels 1–3 read loosely).
+ * first. A URI no backend listed is matched against the backends' URI templates (RFC 6570, read loosely).
  */
 const MAX_ROUTES = 100_000;
 
@@ -15,7 +15,7 @@ export interface ResourceRoutes {
 
 export function createResourceRoutes(maxRoutes = MAX_ROUTES): ResourceRoutes {
   const exact = new Map<string, string>();
-  const templates = new Map<string, { backend: string; pattern: RegExp }>();
+  const templates = new Map<string, { backend: string; tokens: TemplateToken[] }>();
 
   return {
     learn(backend, uri) {
@@ -26,8 +26,8 @@ export function createResourceRoutes(maxRoutes = MAX_ROUTES): ResourceRoutes {
     learnTemplate(backend, template) {
       const key = `${backend}\u0000${template}`;
       if (templates.has(key) || templates.size >= 10_000) return;
-      const pattern = templateToPattern(template);
-      if (pattern) templates.set(key, { backend, pattern });
+      const tokens = compileTemplate(template);
+      if (tokens) templates.set(key, { backend, tokens });
     },
     forget(backend) {
       for (const [uri, owner] of exact) if (owner === backend) exact.delete(uri);
@@ -36,56 +36,67 @@ export function createResourceRoutes(maxRoutes = MAX_ROUTES): ResourceRoutes {
     resolve(uri) {
       const known = exact.get(uri);
       if (known !== undefined) return known;
-      for (const { backend, pattern } of templates.values()) if (pattern.test(uri)) return backend;
+      for (const { backend, tokens } of templates.values()) if (matchesTemplate(tokens, uri)) return backend;
       return undefined;
     },
   };
 }
 
+/** A compiled URI template: literal text and wildcards (`segment` stops at `/?#`; `any` matches anything). */
+export type TemplateToken = { readonly literal: string } | { readonly wildcard: 'segment' | 'any' };
+
+/** Longest URI matched against templates; longer URIs only match exactly listed ones. */
+const MAX_MATCH_CHARS = 8_192;
+
 /**
- * Turns a URI template into an anchored pattern: literal text is escaped, `{var}` matches one path segment,
- * `{+var}`/`{#var}` anything, `{/var}`/`{?var}`/`{&var}`/`{.var}`/`{;var}` their optional expansions. The
- * patterns have no nested quantifiers, so matching is linear. Undefined for templates too long to trust.
+ * Compiles a URI template (RFC 6570, read loosely): `{var}` is one path segment, every operator form (`{+var}`,
+ * `{/var}`, `{?q}`, …) matches anything. Undefined for templates too long to trust or unterminated.
  */
-export function templateToPattern(template: string): RegExp | undefined {
+export function compileTemplate(template: string): TemplateToken[] | undefined {
   if (template.length > 1_000) return undefined;
-  let source = '^';
+  const tokens: TemplateToken[] = [];
   let rest = template;
   while (rest.length > 0) {
     const open = rest.indexOf('{');
     if (open < 0) {
-      source += escape(rest);
+      tokens.push({ literal: rest });
       break;
     }
     const close = rest.indexOf('}', open);
     if (close < 0) return undefined;
-    source += escape(rest.slice(0, open));
-    source += expressionPattern(rest.slice(open + 1, close));
+    if (open > 0) tokens.push({ literal: rest.slice(0, open) });
+    const operator = rest[open + 1] ?? '';
+    tokens.push({ wildcard: /[A-Za-z0-9_%]/.test(operator) ? 'segment' : 'any' });
     rest = rest.slice(close + 1);
   }
-  return new RegExp(`${source}$`, 'u');
+  return tokens;
 }
 
-function expressionPattern(expression: string): string {
-  const operator = expression[0] ?? '';
-  switch (operator) {
-    case '+':
-    case '#':
-      return '.*';
-    case '/':
-      return '(?:/[^?#]*)?';
-    case '?':
-    case '&':
-      return '(?:[?&][^#]*)?';
-    case '.':
-      return '(?:\\.[^/?#]*)?';
-    case ';':
-      return '(?:;[^/?#]*)?';
-    default:
-      return '[^/?#]*';
+/**
+ * Matches by tracking the set of reachable positions, one token at a time: O(length × tokens), never the
+ * exponential backtracking a regular expression with adjacent wildcards can fall into on hostile URIs.
+ */
+export function matchesTemplate(tokens: readonly TemplateToken[], uri: string): boolean {
+  if (uri.length > MAX_MATCH_CHARS) return false;
+  let reachable = new Uint8Array(uri.length + 1);
+  reachable[0] = 1;
+  for (const token of tokens) {
+    const next = new Uint8Array(uri.length + 1);
+    let any = false;
+    if ('literal' in token) {
+      for (let i = 0; i + token.literal.length <= uri.length; i++) {
+        if (reachable[i] && uri.startsWith(token.literal, i)) next[i + token.literal.length] = next[i + token.literal.length] || (any = true, 1);
+      }
+    } else {
+      let open = false;
+      for (let i = 0; i <= uri.length; i++) {
+        if (reachable[i]) open = true;
+        if (open) next[i] = 1, (any = true);
+        if (token.wildcard === 'segment' && i < uri.length && '/?#'.includes(uri[i] as string)) open = false;
+      }
+    }
+    if (!any) return false;
+    reachable = next;
   }
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  return reachable[uri.length] === 1;
 }

@@ -9,7 +9,8 @@ import type { Logger } from '../observability/logger.js';
 import { createBackoff } from './backoff.js';
 import { type Catalog, EMPTY_CATALOG, fetchCatalog } from './catalog.js';
 import { type UpstreamChannel, describeError, openChannel } from './channel.js';
-import type { BackendConfig } from '../config/schema.js';
+import { Agent } from 'node:http';
+import type { BackendConfig, StdioBackendConfig } from '../config/schema.js';
 import { type OpenedTransport, openHttpTransport, openStdioTransport } from './connect.js';
 import { type BackendInfo, performHandshake } from './handshake.js';
 
@@ -111,8 +112,11 @@ export function createBackend(id: string, config: BackendConfig, deps: BackendDe
     return caps;
   };
 
+  // One keep-alive connection pool per HTTP backend, shared by its sessions.
+  const agent = config.transport === 'http' ? new Agent({ keepAlive: true, maxSockets: 256 }) : undefined;
+
   const connect = async (label: string, link: SessionLink | undefined, onClose: () => void): Promise<Connection> => {
-    const opened = config.transport === 'stdio' ? openStdioTransport(config, logger) : openHttpTransport(config);
+    const opened = config.transport === 'stdio' || !agent ? openStdioTransport(config as StdioBackendConfig, logger) : openHttpTransport(config, agent);
     const sessionId = link?.sessionId;
     const routesToClients = link !== undefined || shared;
     const channel = await openChannel(opened.transport, label, {
@@ -275,6 +279,7 @@ export function createBackend(id: string, config: BackendConfig, deps: BackendDe
       control = undefined;
       await closeSessions();
       await conn?.opened.shutdown().catch(() => undefined);
+      agent?.destroy();
     },
   };
 }

@@ -17,6 +17,7 @@ import {
   progressTokenOf,
   withProgressToken,
 } from '../mcp/jsonrpc.js';
+import { LostRequestError } from './http-transport.js';
 
 /** How a request to a backend ended. `unavailable`: the backend is gone, or did not answer in time. */
 export type UpstreamOutcome =
@@ -175,7 +176,14 @@ export async function openChannel(transport: Transport, label: string, handlers:
     }
     handlers.onClose(channel);
   };
-  transport.onerror = (error: Error) => handlers.onError?.(error);
+  transport.onerror = (error: Error) => {
+    // The HTTP transport reports a request whose stream broke before its answer: settle it now, not at timeout.
+    if (error instanceof LostRequestError) {
+      pending.get(error.requestId)?.settle({ kind: 'unavailable', detail: `${label}: ${error.message}` });
+      return;
+    }
+    handlers.onError?.(error);
+  };
   await transport.start();
   return channel;
 }

@@ -4,10 +4,11 @@
  * top of the SDK's safe default environment (PATH, HOME, …), never the gateway's own environment.
  */
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Agent } from 'node:http';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { HttpBackendConfig, StdioBackendConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
+import { createHttpClientTransport } from './http-transport.js';
 
 /** A transport plus what the backend needs to finish it (HTTP: the negotiated version; both: a clean close). */
 export interface OpenedTransport {
@@ -53,12 +54,15 @@ export function openStdioTransport(config: StdioBackendConfig, logger: Logger): 
   };
 }
 
+/** Largest answer read from an HTTP backend; beyond it the call fails as unavailable. */
+export const MAX_BACKEND_RESPONSE_BYTES = 64 * 1024 * 1024;
+
 /** Prepares a Streamable HTTP backend session (nothing is sent until the first message). */
-export function openHttpTransport(config: HttpBackendConfig): OpenedTransport {
-  const transport = new StreamableHTTPClientTransport(new URL(config.url), {
-    requestInit: { headers: { ...config.headers } },
-    // A backend stream that drops is reported by the next request failing; the backend's health check reconnects.
-    reconnectionOptions: { maxRetries: 2, initialReconnectionDelay: 500, maxReconnectionDelay: 5_000, reconnectionDelayGrowFactor: 2 },
+export function openHttpTransport(config: HttpBackendConfig, agent: Agent): OpenedTransport {
+  const transport = createHttpClientTransport(new URL(config.url), {
+    headers: config.headers,
+    agent,
+    maxResponseBytes: MAX_BACKEND_RESPONSE_BYTES,
   });
   return {
     transport,
