@@ -85,13 +85,19 @@ export function matchesTemplate(tokens: readonly TemplateToken[], uri: string): 
     let any = false;
     if ('literal' in token) {
       for (let i = 0; i + token.literal.length <= uri.length; i++) {
-        if (reachable[i] && uri.startsWith(token.literal, i)) next[i + token.literal.length] = next[i + token.literal.length] || (any = true, 1);
+        if (reachable[i] && uri.startsWith(token.literal, i)) {
+          next[i + token.literal.length] = 1;
+          any = true;
+        }
       }
     } else {
       let open = false;
       for (let i = 0; i <= uri.length; i++) {
         if (reachable[i]) open = true;
-        if (open) next[i] = 1, (any = true);
+        if (open) {
+          next[i] = 1;
+          any = true;
+        }
         if (token.wildcard === 'segment' && i < uri.length && '/?#'.includes(uri[i] as string)) open = false;
       }
     }

@@ -1,0 +1,65 @@
+/**
+ * The database schema (DESIGN.md §4 "Storage and audit"). Changing it means `npx drizzle-kit generate` and committing
+ * the new migration under ./migrations, which openDatabase applies at start-up.
+ */
+import { sql } from 'drizzle-orm';
+import { check, index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import type { AuditDecision, AuditKind, StageOutcome } from './types.js';
+
+export const AUDIT_KINDS = ['request', 'notification', 'event'] as const satisfies readonly AuditKind[];
+export const AUDIT_DECISIONS = ['allow', 'deny', 'quarantine', 'event'] as const satisfies readonly AuditDecision[];
+export const AUDIT_MODES = ['enforce', 'observe'] as const;
+
+/** `'a', 'b'` for a CHECK: the values are the constants above, never input. */
+function literalList(values: readonly string[]): ReturnType<typeof sql.raw> {
+  return sql.raw(values.map((value) => `'${value}'`).join(', '));
+}
+
+/** One row per JSON-RPC request, crossing notification, or operator/system event. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    // AUTOINCREMENT so ids are never reused after retention empties the table: readers may page by id.
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ts: integer('ts').notNull(),
+    kind: text('kind', { enum: AUDIT_KINDS }).notNull(),
+    sessionId: text('session_id'),
+    agent: text('agent'),
+    verified: integer('verified', { mode: 'boolean' }).notNull().default(false),
+    source: text('source'),
+    backend: text('backend'),
+    method: text('method').notNull(),
+    tool: text('tool'),
+    requestId: text('request_id'),
+    decision: text('decision', { enum: AUDIT_DECISIONS }).notNull(),
+    reason: text('reason'),
+    detail: text('detail'),
+    errorCode: integer('error_code'),
+    forwarded: integer('forwarded', { mode: 'boolean' }).notNull(),
+    mode: text('mode', { enum: AUDIT_MODES }).notNull(),
+    findings: text('findings', { mode: 'json' }).$type<unknown[]>().notNull().default([]),
+    stages: text('stages', { mode: 'json' }).$type<StageOutcome[]>().notNull().default([]),
+    latencyMs: real('latency_ms'),
+    payloadSha256: text('payload_sha256'),
+    payload: text('payload'),
+    payloadTruncated: integer('payload_truncated', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [
+    // The `portcullis logs` filters, each ending in ts so "newest N" reads the index backwards. Each index costs
+    // about a tenth of the insert rate, so a bare --tool filter walks the ts index instead of having its own.
+    index('audit_log_ts_idx').on(t.ts),
+    index('audit_log_agent_ts_idx').on(t.agent, t.ts),
+    index('audit_log_decision_ts_idx').on(t.decision, t.ts),
+    index('audit_log_backend_tool_ts_idx').on(t.backend, t.tool, t.ts),
+    // The database refuses rows the types forbid, so a bug elsewhere cannot store an unreadable row.
+    check('audit_log_kind_check', sql`${t.kind} IN (${literalList(AUDIT_KINDS)})`),
+    check('audit_log_decision_check', sql`${t.decision} IN (${literalList(AUDIT_DECISIONS)})`),
+    check('audit_log_mode_check', sql`${t.mode} IN (${literalList(AUDIT_MODES)})`),
+    check(
+      'audit_log_flags_check',
+      sql`${t.verified} IN (0, 1) AND ${t.forwarded} IN (0, 1) AND ${t.payloadTruncated} IN (0, 1)`,
+    ),
+  ],
+);
+
+export const schema = { auditLog };
