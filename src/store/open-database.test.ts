@@ -51,6 +51,7 @@ describe('openDatabase', () => {
     ['synchronous', 1], // NORMAL
     ['busy_timeout', 5000],
     ['foreign_keys', 1],
+    ['journal_size_limit', 64 * 1024 * 1024],
     ['wal_autocheckpoint', 16_000], // a backstop: the checkpoint worker does the work
   ])('sets %s', (pragma, expected) => {
     const db = open(join(dir, 'p.db'));

@@ -34,6 +34,7 @@ const BUSY_TIMEOUT_MS = 5_000;
 const CHECKPOINT_INTERVAL_MS = 50;
 /** The WAL is rewound past about 16 MB (4 KiB pages). */
 const REWIND_PAGES = 4_000;
+const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** Opens (creating if needed) the database at `path`, or `:memory:` for tests, and applies pending migrations. */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database {
@@ -53,6 +54,8 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     sqlite.pragma('foreign_keys = ON');
+    // The WAL file keeps its high-water size after a rewind unless told otherwise; a burst must not pin disk forever.
+    sqlite.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
     const orm = drizzle({ client: sqlite, schema });
     applyMigrations(orm, file);
     if (!inMemory) restrictModes(file);
