@@ -175,8 +175,8 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
 /** Under `tool_names.prefix: never`, two backends offering the same name cannot both be reached: refuse to run. */
 function assertNoSharedNames(config: Config, backends: ReadonlyMap<string, Backend>): void {
   if (config.tool_names.prefix !== 'never') return;
-  const tools = findSharedNames(new Map([...backends].map(([id, b]) => [id, b.catalog().tools])));
-  const prompts = findSharedNames(new Map([...backends].map(([id, b]) => [id, b.catalog().prompts])));
+  const tools = findSharedNames(new Map([...backends].map(([id, b]) => [id, b.catalog().tools] as const)));
+  const prompts = findSharedNames(new Map([...backends].map(([id, b]) => [id, b.catalog().prompts] as const)));
   const shared = [...[...tools].map((n) => `tool ${n}`), ...[...prompts].map((n) => `prompt ${n}`)];
   if (shared.length > 0) {
     const problems = shared.map((name) => `tool_names.prefix: never, but several backends offer ${name}`);

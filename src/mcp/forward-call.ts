@@ -7,7 +7,7 @@ import { denialError } from '../pipeline/deny-reasons.js';
 import type { ClientSession, InflightCall } from './client-session.js';
 import { type Answer, type JSONRPCRequest, idKey } from './jsonrpc.js';
 import { recordNotification } from './notification-audit.js';
-import { type RouterContext, linkOf, sendToClient } from './router-context.js';
+import { type RouterContext, type SharedCall, linkOf, sendToClient } from './router-context.js';
 import type { RoutedCall } from './targets.js';
 
 /** The answer Portcullis gives a request whose client cancelled it (LSP's RequestCancelled; MCP defines none). */
@@ -27,7 +27,8 @@ export async function forwardCall(
   session.backends.add(backend.id);
 
   const sharedKey = `${session.id}\u0000${idKey(request.id)}`;
-  const shared = ctx.sharedCalls.get(backend.id);
+  // Calls on a shared stdio process are remembered so its sampling/elicitation requests find their client.
+  const shared = isShared(backend.config) ? sharedCallsOf(ctx, backend.id) : undefined;
   shared?.set(sharedKey, { session, requestId: request.id });
   try {
     const outcome = await lookup.channel.request(request.method, routed.params, {
@@ -58,4 +59,17 @@ export async function forwardCall(
 function trackSubscription(session: ClientSession, method: string, uri: string): void {
   if (method === 'resources/subscribe') session.subscriptions.add(uri);
   if (method === 'resources/unsubscribe') session.subscriptions.delete(uri);
+}
+
+function isShared(config: { transport: string; per_session?: boolean }): boolean {
+  return config.transport === 'stdio' && config.per_session !== true;
+}
+
+function sharedCallsOf(ctx: RouterContext, backend: string): Map<string, SharedCall> {
+  let calls = ctx.sharedCalls.get(backend);
+  if (!calls) {
+    calls = new Map();
+    ctx.sharedCalls.set(backend, calls);
+  }
+  return calls;
 }

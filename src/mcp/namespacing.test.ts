@@ -20,7 +20,7 @@ describe('createNamer', () => {
   it.each([
     ['always', 'everything__echo', { backend: 'everything', name: 'echo' }],
     ['always', 'files__has__double', { backend: 'files', name: 'has__double' }],
-    ['always', 'everything__unknown', { backend: 'everything', name: 'unknown' }],
+    ['always', 'everything__unknown', undefined],
     ['always', 'nope__echo', undefined],
     ['always', 'echo', undefined],
     ['always', '__echo', undefined],
@@ -46,6 +46,12 @@ describe('createNamer', () => {
       }
     }
   });
+});
+
+it('lets a call reach a backend whose list is unknown (down), so it is answered backend_unavailable', () => {
+  const namer = createNamer('always', new Map([['up', ['a']], ['down', undefined]]));
+  expect(namer.resolve('down__anything')).toEqual({ backend: 'down', name: 'anything' });
+  expect(namer.resolve('up__anything')).toBeUndefined();
 });
 
 describe('findSharedNames', () => {

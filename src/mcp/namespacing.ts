@@ -7,8 +7,8 @@ export type PrefixMode = 'always' | 'on_conflict' | 'never';
 
 export const NAME_SEPARATOR = '__';
 
-/** Names per backend, in config order. */
-export type NamesByBackend = ReadonlyMap<string, readonly string[]>;
+/** Names per backend, in config order; `undefined` when a backend's list is unknown (it is down). */
+export type NamesByBackend = ReadonlyMap<string, readonly string[] | undefined>;
 
 export interface Namer {
   /** The name a client sees for `name` of `backend`. */
@@ -20,7 +20,7 @@ export interface Namer {
 /** Names offered by more than one backend. */
 export function findSharedNames(names: NamesByBackend): Set<string> {
   const owners = new Map<string, number>();
-  for (const list of names.values()) for (const name of new Set(list)) owners.set(name, (owners.get(name) ?? 0) + 1);
+  for (const list of names.values()) for (const name of new Set(list ?? [])) owners.set(name, (owners.get(name) ?? 0) + 1);
   return new Set([...owners].filter(([, count]) => count > 1).map(([name]) => name));
 }
 
@@ -28,21 +28,26 @@ export function findSharedNames(names: NamesByBackend): Set<string> {
 export function createNamer(mode: PrefixMode, names: NamesByBackend): Namer {
   const shared = mode === 'on_conflict' ? findSharedNames(names) : new Set<string>();
   const owner = new Map<string, string>();
-  for (const [backend, list] of names) for (const name of list) if (!owner.has(name)) owner.set(name, backend);
+  for (const [backend, list] of names) for (const name of list ?? []) if (!owner.has(name)) owner.set(name, backend);
 
+  const offered = new Map([...names].map(([backend, list]) => [backend, list && new Set(list)]));
+  // Only names a backend lists resolve: an unknown tool of a known backend gets the same answer as an unknown
+  // backend (acl_denied), so a caller cannot probe what exists (DESIGN.md §2). A backend that is down has no known
+  // list: a call addressed to it resolves, and is answered backend_unavailable.
   const splitPrefixed = (exposed: string): { backend: string; name: string } | undefined => {
     const at = exposed.indexOf(NAME_SEPARATOR);
     if (at <= 0) return undefined;
     const backend = exposed.slice(0, at);
     const name = exposed.slice(at + NAME_SEPARATOR.length);
-    return names.has(backend) && name !== '' ? { backend, name } : undefined;
+    if (!offered.has(backend) || name === '') return undefined;
+    const list = offered.get(backend);
+    return list === undefined || list.has(name) ? { backend, name } : undefined;
   };
 
   switch (mode) {
     case 'always':
       return {
         expose: (backend, name) => `${backend}${NAME_SEPARATOR}${name}`,
-        // Any configured backend may be addressed, even before its list is known: the backend decides if it exists.
         resolve: splitPrefixed,
       };
     case 'on_conflict':

@@ -8,7 +8,7 @@ import { announceListsChanged, deliverBackendNotification } from './backend-noti
 import type { ClientSession } from './client-session.js';
 import { type MessageOrigin, handleClientRequest } from './handle-request.js';
 import { type JSONRPCMessage, type JSONRPCNotification, idKey, isNotification, isRequest, isResponse } from './jsonrpc.js';
-import { type NamesByBackend, createNamer } from './namespacing.js';
+import { createNamer } from './namespacing.js';
 import { recordNotification } from './notification-audit.js';
 import { createResourceRoutes } from './resource-routes.js';
 import type { RouterContext, RouterDeps } from './router-context.js';
@@ -34,9 +34,6 @@ export function createRouter(deps: RouterDeps): Router {
     routes: createResourceRoutes(),
     sharedCalls: new Map(),
   };
-  for (const backend of deps.backends.values()) {
-    if (backend.config.transport === 'stdio' && !backend.config.per_session) ctx.sharedCalls.set(backend.id, new Map());
-  }
 
   const refreshNames = (): void => {
     ctx.namers = buildNamers(deps);
@@ -107,13 +104,13 @@ export function createRouter(deps: RouterDeps): Router {
 }
 
 function buildNamers(deps: RouterDeps): RouterContext['namers'] {
-  const tools: Map<string, readonly string[]> = new Map();
-  const prompts: Map<string, readonly string[]> = new Map();
+  const tools = new Map<string, readonly string[] | undefined>();
+  const prompts = new Map<string, readonly string[] | undefined>();
   for (const [id, backend] of deps.backends) {
     const up = backend.status().state === 'up';
-    tools.set(id, up ? backend.catalog().tools : []);
-    prompts.set(id, up ? backend.catalog().prompts : []);
+    tools.set(id, up ? backend.catalog().tools : undefined);
+    prompts.set(id, up ? backend.catalog().prompts : undefined);
   }
   const mode = deps.config.tool_names.prefix;
-  return { tools: createNamer(mode, tools as NamesByBackend), prompts: createNamer(mode, prompts as NamesByBackend) };
+  return { tools: createNamer(mode, tools), prompts: createNamer(mode, prompts) };
 }

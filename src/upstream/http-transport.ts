@@ -168,6 +168,9 @@ export function createHttpClientTransport(url: URL, options: HttpTransportOption
       const assigned = res.headers['mcp-session-id'];
       if (typeof assigned === 'string' && sessionId === undefined) sessionId = assigned;
       const status = res.statusCode ?? 0;
+      // The backend's own stream (server→client requests, log messages, resource updates) opens once the session is
+      // initialized; `notifications/initialized` is usually answered 202, so this must come before that return.
+      if (status === 202 && 'method' in message && message.method === 'notifications/initialized') void openGetStream();
       if (status === 202) return void res.resume();
       if (status < 200 || status >= 300) {
         res.resume();
@@ -175,7 +178,6 @@ export function createHttpClientTransport(url: URL, options: HttpTransportOption
       }
       const expected = new Set<string | number>('id' in message && 'method' in message && message.id !== undefined ? [message.id] : []);
       void consume(res, expected);
-      if ('method' in message && message.method === 'notifications/initialized') void openGetStream();
     },
     async close() {
       if (closed) return;
