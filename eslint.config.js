@@ -23,6 +23,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' } },
+  },
+  {
     files: ['src/pipeline/**', 'src/scanner/**', 'src/identity/**', 'src/flow/**', 'src/config/**', 'src/mcp/**', 'src/upstream/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: edgeOnly }] },
   },
