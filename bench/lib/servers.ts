@@ -1,0 +1,83 @@
+/**
+ * The two servers under test: server-everything over Streamable HTTP (the backend) and the gateway in front of it,
+ * each a child process started from the repository, with a temporary config and database for the gateway.
+ */
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { type BenchChild, type ChildSet, waitForPort } from './processes.js';
+
+const START_TIMEOUT_MS = 30_000;
+const BACKEND_ENTRY = 'node_modules/@modelcontextprotocol/server-everything/dist/index.js';
+
+export interface RunningServer {
+  readonly child: BenchChild;
+  /** The MCP endpoint (`http://127.0.0.1:PORT/mcp`). */
+  readonly url: string;
+}
+
+/** A TCP port that was free a moment ago. */
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts server-everything (streamableHttp) on a free port and waits until it listens. */
+export async function startBackend(children: ChildSet, repoRoot: string): Promise<RunningServer> {
+  const port = await findFreePort();
+  const child = children.spawn('backend (server-everything)', process.execPath, [BACKEND_ENTRY, 'streamableHttp'], {
+    cwd: repoRoot,
+    env: { PORT: String(port) },
+  });
+  await waitForPort(port, START_TIMEOUT_MS);
+  return { child, url: `http://127.0.0.1:${port}/mcp` };
+}
+
+export interface GatewayConfigOptions {
+  readonly repoRoot: string;
+  readonly dir: string;
+  readonly name: string;
+  readonly backendUrl: string;
+  readonly sessionsMax: number;
+}
+
+/**
+ * Writes a gateway config into `dir`: the backend as `everything` over HTTP, the repository's rules, guards and keys
+ * (so every shipped rule and guard is in the path as they arrive), a fresh database, limits far above the load.
+ */
+export function writeGatewayConfig(options: GatewayConfigOptions): string {
+  const generous = { requests: 1_000_000_000, window_s: 1 };
+  const config = {
+    server: { host: '127.0.0.1', port: 0 },
+    identity: { require_signature: false, keys_dir: join(options.repoRoot, 'keys') },
+    default_policy: 'allow',
+    storage: { sqlite: join(options.dir, `${options.name}.db`) },
+    sessions: { max: options.sessionsMax },
+    rules: { dirs: [join(options.repoRoot, 'rules')] },
+    guards: { dir: join(options.repoRoot, 'guards') },
+    rate_limit: { ...generous, source: generous },
+    backends: { everything: { transport: 'http', url: options.backendUrl } },
+  };
+  const file = join(options.dir, `${options.name}.yaml`);
+  writeFileSync(file, `# Written by bench/lib/servers.ts for one benchmark run.\n${stringify(config)}`);
+  return file;
+}
+
+/** Starts `portcullis serve` with `configFile` and waits for "Ready." (the banner names the MCP endpoint). */
+export async function startGateway(children: ChildSet, repoRoot: string, configFile: string): Promise<RunningServer> {
+  const child = children.spawn('gateway', process.execPath, ['bin/portcullis.js', 'serve', '--config', configFile], {
+    cwd: repoRoot,
+  });
+  const [, url] = await child.waitForOutput(/MCP endpoint:\s+(\S+)[\s\S]*^Ready\./m, START_TIMEOUT_MS);
+  if (url === undefined) throw new Error(`gateway banner without an MCP endpoint:\n${child.output()}`);
+  if (!/^\s+everything\s+up\b/m.test(child.output())) throw new Error(`gateway: backend not up:\n${child.output()}`);
+  return { child, url };
+}

@@ -1,0 +1,165 @@
+/**
+ * `npm run bench` (after a build): measures the gateway against DESIGN.md §6 and writes bench/RESULTS.md.
+ * Every child process is killed when the run ends, fails, is interrupted or overruns its deadline.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { measureAuditThroughput } from './audit.js';
+import { measureLatency } from './latency.js';
+import { describeMachine } from './lib/machine.js';
+import { type ChildSet, createChildSet } from './lib/processes.js';
+import { openRawSession } from './lib/raw-client.js';
+import { type RunningServer, startBackend, startGateway, writeGatewayConfig } from './lib/servers.js';
+import { measureIdleSessionMemory } from './memory.js';
+import { renderText, writeResultsMarkdown } from './report.js';
+import type { BenchResults } from './results.js';
+import { measureSdkLatency } from './sdk-reference.js';
+import { type BenchSettings, benchSettings, describeMethod } from './settings.js';
+import { measureThroughput } from './throughput.js';
+
+const REPO_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const RESULTS_FILE = join(REPO_ROOT, 'bench', 'RESULTS.md');
+const DIRECT_TOOL = 'echo';
+const GATEWAY_TOOL = 'everything__echo';
+
+const USAGE = `Usage: npm run bench [-- --quick]
+
+  --quick   a smoke run of a few seconds (fewer calls); prints the table, does not write bench/RESULTS.md
+`;
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+interface BenchContext {
+  readonly settings: BenchSettings;
+  readonly children: ChildSet;
+  readonly workDir: string;
+  readonly backend: RunningServer;
+}
+
+async function startGatewayFor(context: BenchContext, name: string, sessionsMax: number): Promise<RunningServer> {
+  const config = writeGatewayConfig({
+    repoRoot: REPO_ROOT,
+    dir: context.workDir,
+    name,
+    backendUrl: context.backend.url,
+    sessionsMax,
+  });
+  const gateway = await startGateway(context.children, REPO_ROOT, config);
+  log(`${name}: ${gateway.url} (pid ${gateway.child.pid})`);
+  return gateway;
+}
+
+/** Latency (raw and SDK reference) and throughput, direct vs through one gateway. */
+async function measureCalls(context: BenchContext): Promise<Pick<BenchResults, 'latency' | 'sdk' | 'throughput'>> {
+  const { settings, backend } = context;
+  const gateway = await startGatewayFor(context, 'gateway', 1_000);
+  log(`latency: ${settings.latencyCalls} calls per path at 1 client`);
+  const sessions = await Promise.all([openRawSession(backend.url), openRawSession(gateway.url)]);
+  const latency = await measureLatency({
+    direct: { session: sessions[0], tool: DIRECT_TOOL },
+    gateway: { session: sessions[1], tool: GATEWAY_TOOL },
+    calls: settings.latencyCalls,
+    warmup: settings.latencyWarmup,
+    block: settings.latencyBlock,
+  });
+  await Promise.all(sessions.map((session) => session.close()));
+
+  log('SDK client reference');
+  const sdk = {
+    calls: settings.sdkCalls,
+    direct: await measureSdkLatency(backend.url, DIRECT_TOOL, settings.sdkCalls, settings.sdkWarmup),
+    gateway: await measureSdkLatency(gateway.url, GATEWAY_TOOL, settings.sdkCalls, settings.sdkWarmup),
+  };
+
+  log(`throughput: ${settings.clients} clients, ${settings.throughputMs / 1_000} s per path`);
+  const throughput = await measureThroughput({
+    direct: { url: backend.url, tool: DIRECT_TOOL },
+    gateway: { url: gateway.url, tool: GATEWAY_TOOL },
+    clients: settings.clients,
+    durationMs: settings.throughputMs,
+    warmupMs: settings.throughputWarmupMs,
+    watch: [
+      { name: 'gateway', pid: gateway.child.pid },
+      { name: 'backend', pid: backend.child.pid },
+    ],
+  });
+  await gateway.child.stop();
+  return { latency, sdk, throughput };
+}
+
+async function measureAudit(settings: BenchSettings): Promise<BenchResults['audit']> {
+  const [first, ...more] = settings.auditRowsPerTurn;
+  const measure = (perTurn: number): ReturnType<typeof measureAuditThroughput> => {
+    log(`audit: ${settings.auditRows} rows, ${perTurn} per turn`);
+    return measureAuditThroughput(settings.auditRows, perTurn);
+  };
+  const headline = await measure(first);
+  const others = [];
+  for (const perTurn of more) others.push(await measure(perTurn));
+  return [headline, ...others];
+}
+
+async function run(settings: BenchSettings, children: ChildSet, workDir: string): Promise<BenchResults> {
+  const started = performance.now();
+  const machine = describeMachine(REPO_ROOT);
+  const backend = await startBackend(children, REPO_ROOT);
+  log(`backend: ${backend.url} (pid ${backend.child.pid})`);
+  const context: BenchContext = { settings, children, workDir, backend };
+
+  const calls = await measureCalls(context);
+  const audit = await measureAudit(settings);
+  log(`memory: ${settings.idleSessions} idle sessions`);
+  const idle = await startGatewayFor(context, 'idle', settings.idleSessions + 100);
+  const memory = await measureIdleSessionMemory(idle.url, idle.child.pid, settings.idleSessions);
+  await children.stopAll();
+
+  const elapsedSeconds = (performance.now() - started) / 1_000;
+  return { quick: settings.quick, machine, ...calls, audit, memory, elapsedSeconds };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) return (process.stdout.write(USAGE), 0);
+  const settings = benchSettings(values.quick === true);
+  const children = createChildSet();
+  const workDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+  const cleanUp = (): void => {
+    children.killAllNow();
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  process.once('exit', cleanUp);
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
+  const watchdog = setTimeout(() => {
+    log(`the run exceeded ${settings.deadlineMs / 1_000} s: stopping`);
+    process.exit(1);
+  }, settings.deadlineMs);
+  watchdog.unref();
+
+  try {
+    const results = await run(settings, children, workDir);
+    process.stdout.write(`\n${renderText(results)}\n\n`);
+    if (settings.quick) {
+      log('quick run: bench/RESULTS.md not updated');
+    } else {
+      await writeResultsMarkdown(RESULTS_FILE, results, describeMethod(settings));
+      log(`wrote ${RESULTS_FILE} (${results.elapsedSeconds.toFixed(0)} s)`);
+    }
+    return 0;
+  } catch (error) {
+    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  } finally {
+    clearTimeout(watchdog);
+    await children.stopAll();
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,87 @@
+/** How much a run measures: the full run that writes RESULTS.md, or `--quick`, a smoke run of a few seconds. */
+
+export interface BenchSettings {
+  readonly quick: boolean;
+  readonly latencyCalls: number;
+  readonly latencyWarmup: number;
+  readonly latencyBlock: number;
+  readonly sdkCalls: number;
+  readonly sdkWarmup: number;
+  readonly clients: number;
+  readonly throughputMs: number;
+  readonly throughputWarmupMs: number;
+  readonly auditRows: number;
+  /** Batch sizes of the audit benchmark; the first is checked against the budget. */
+  readonly auditRowsPerTurn: readonly [number, ...number[]];
+  readonly idleSessions: number;
+  /** The whole run is killed after this long. */
+  readonly deadlineMs: number;
+}
+
+const FULL: BenchSettings = {
+  quick: false,
+  latencyCalls: 2_000,
+  latencyWarmup: 300,
+  latencyBlock: 100,
+  sdkCalls: 300,
+  sdkWarmup: 50,
+  clients: 32,
+  throughputMs: 10_000,
+  throughputWarmupMs: 1_000,
+  auditRows: 100_000,
+  auditRowsPerTurn: [256, 32],
+  idleSessions: 1_000,
+  deadlineMs: 180_000,
+};
+
+const QUICK: BenchSettings = {
+  ...FULL,
+  quick: true,
+  latencyCalls: 200,
+  latencyWarmup: 50,
+  latencyBlock: 50,
+  sdkCalls: 50,
+  sdkWarmup: 10,
+  throughputMs: 2_000,
+  throughputWarmupMs: 300,
+  auditRows: 10_000,
+  idleSessions: 100,
+  deadlineMs: 90_000,
+};
+
+/** The settings for a run. */
+export function benchSettings(quick: boolean): BenchSettings {
+  return quick ? QUICK : FULL;
+}
+
+/** The Method section of RESULTS.md, one bullet per line (Markdown wraps them). */
+export function describeMethod(s: BenchSettings): string {
+  const n = (value: number): string => value.toLocaleString('en-US');
+  return [
+    '- Backend: `@modelcontextprotocol/server-everything` over Streamable HTTP (`dist/index.js streamableHttp`), a ' +
+      'child process on a free port. Gateway: `node bin/portcullis.js serve` as a child process in front of it ' +
+      "(temporary config and SQLite database; the repository's rules/, guards/ and keys/; `require_signature: false`, " +
+      '`default_policy: allow`, rate limits far above the load). Client: this process. All three share the machine.',
+    '- Call: `tools/call` of `echo` with `{message: "portcullis bench"}`, directly (`echo`) and through the gateway ' +
+      '(`everything__echo`); every answer is read whole and checked.',
+    '- Client: raw `fetch` JSON-RPC after a real `initialize` + `notifications/initialized` (headers ' +
+      '`mcp-session-id`, `mcp-protocol-version`; JSON or SSE bodies read whole), so the transport is measured, not an ' +
+      `SDK client. The SDK Client lines (${n(s.sdkCalls)} calls after ${n(s.sdkWarmup)} warm-up per path) are for ` +
+      'reference only.',
+    `- Latency: one session per path, ${n(s.latencyCalls)} sequential calls per path after ${n(s.latencyWarmup)} ` +
+      `warm-up, the paths alternating in blocks of ${n(s.latencyBlock)} (and which goes first alternating) to cancel ` +
+      'drift. Added latency = gateway percentile − direct percentile.',
+    `- Throughput: ${s.clients} sessions per path, each calling in a loop; ${s.throughputWarmupMs / 1_000} s warm-up ` +
+      `per path, then ${s.throughputMs / 1_000} s per path measured in A-B-B-A order (direct, gateway, gateway, ` +
+      'direct). CPU per call: utime + stime from /proc/<pid>/stat of the gateway and of the backend, before and ' +
+      'after each slot, divided by the calls completed in it (clock-tick resolution, 10 ms per slot); client CPU ' +
+      'from `process.cpuUsage()` of this process; machine busy = non-idle share of all cores (/proc/stat), other ' +
+      'work on the machine included: near 100% means the cores, not the gateway, set the pace.',
+    `- Audit: \`createSqliteAuditLog(openDatabase(tmp), {maxPayloadBytes: 65536})\` in this process, ` +
+      `${n(s.auditRows)} rows whose payload JSON is 1,024 bytes (hashed with SHA-256 by the log), appended N per ` +
+      'event-loop turn (the log commits one transaction per turn), each turn awaited; the first N is the budget line.',
+    `- Memory: a second, fresh gateway with \`sessions.max\` raised; ${n(s.idleSessions)} raw initialize + ` +
+      'initialized (16 at a time), then VmRSS from /proc/<pid>/status after 1 s. Idle sessions open no backend ' +
+      'session (HTTP backend sessions open on first use). MB = 10^6 bytes.',
+  ].join('\n');
+}

@@ -1,0 +1,131 @@
+/** The tables of a run, built once and rendered as aligned text (terminal) or Markdown (RESULTS.md). */
+import { type BudgetCheck, addedMs, checkBudgets, throughputRatio } from './budgets.js';
+import { type Summary, formatCount, formatMB, formatMs } from './lib/stats.js';
+import type { BenchResults } from './results.js';
+import type { PathThroughput } from './throughput.js';
+
+export interface Table {
+  readonly title: string;
+  readonly head: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+/** Every table of a run, in the order they are shown. */
+export function buildTables(results: BenchResults): Table[] {
+  const budgets = checkBudgets({ ...results, audit: results.audit[0] });
+  return [
+    budgetTable(budgets),
+    latencyTable(results),
+    throughputTable(results),
+    auditTable(results),
+    memoryTable(results),
+  ];
+}
+
+function budgetTable(budgets: readonly BudgetCheck[]): Table {
+  return {
+    title: 'Budgets (DESIGN.md §6)',
+    head: ['budget', 'limit', 'measured', 'status'],
+    rows: budgets.map((b) => [b.budget, b.limit, b.measured, b.status]),
+  };
+}
+
+function latencyTable({ latency, sdk }: BenchResults): Table {
+  const row = (name: string, s: Summary): string[] => [name, ...[s.p50, s.p90, s.p99, s.mean].map(formatMs)];
+  const added = [
+    ...(['p50', 'p90', 'p99'] as const).map((k) => addedMs(latency, k)),
+    latency.gateway.mean - latency.direct.mean,
+  ];
+  return {
+    title: `Latency at 1 client (${formatCount(latency.calls)} calls per path after ${formatCount(latency.warmup)} warm-up)`,
+    head: ['path', 'p50', 'p90', 'p99', 'mean'],
+    rows: [
+      row('direct (raw fetch)', latency.direct),
+      row('gateway (raw fetch)', latency.gateway),
+      ['added (gateway − direct)', ...added.map(formatMs)],
+      row(`direct (SDK Client, ${sdk.calls} calls, reference)`, sdk.direct),
+      row(`gateway (SDK Client, ${sdk.calls} calls, reference)`, sdk.gateway),
+    ],
+  };
+}
+
+function throughputTable({ throughput }: BenchResults): Table {
+  const cpu = (ms: number | undefined): string => (ms === undefined || Number.isNaN(ms) ? '—' : formatMs(ms));
+  const row = (name: string, path: PathThroughput, gatewayCpu: boolean): string[] => [
+    name,
+    formatCount(path.calls),
+    formatCount(path.errors),
+    formatCount(path.callsPerSecond),
+    gatewayCpu ? cpu(path.cpuMsPerCall.gateway) : '—',
+    cpu(path.cpuMsPerCall.backend),
+    cpu(path.cpuMsPerCall.client),
+    `${(path.machineBusy * 100).toFixed(0)}%`,
+  ];
+  return {
+    title: `Throughput at ${throughput.clients} clients (${throughput.durationMs / 1_000} s per path)`,
+    head: [
+      'path',
+      'calls',
+      'errors',
+      'calls/s',
+      'gateway CPU/call',
+      'backend CPU/call',
+      'client CPU/call',
+      'machine busy',
+    ],
+    rows: [
+      row('direct', throughput.direct, false),
+      row('gateway', throughput.gateway, true),
+      ['gateway / direct', '', '', `${throughputRatio(throughput).toFixed(2)}×`, '', '', '', ''],
+    ],
+  };
+}
+
+function auditTable({ audit }: BenchResults): Table {
+  return {
+    title: 'Audit append (src/store, temporary database)',
+    head: ['rows per event-loop turn', 'rows', 'payload', 'rows/s'],
+    rows: audit.map((a) => [
+      String(a.rowsPerTurn),
+      formatCount(a.rows),
+      `${a.payloadBytes} B`,
+      formatCount(a.rowsPerSecond),
+    ]),
+  };
+}
+
+function memoryTable({ memory }: BenchResults): Table {
+  const perSession = (memory.rssBytes - memory.baselineRssBytes) / Math.max(1, memory.sessions);
+  return {
+    title: 'Memory with idle sessions (gateway RSS)',
+    head: ['sessions', 'RSS before', 'RSS after', 'per session'],
+    rows: [
+      [
+        formatCount(memory.sessions),
+        formatMB(memory.baselineRssBytes),
+        formatMB(memory.rssBytes),
+        `${(perSession / 1_000).toFixed(1)} kB`,
+      ],
+    ],
+  };
+}
+
+/** A table as aligned plain text under its title. */
+export function renderTextTable(table: Table): string {
+  const all = [table.head, ...table.rows];
+  const widths = table.head.map((_, col) => Math.max(...all.map((row) => (row[col] ?? '').length)));
+  const line = (row: readonly string[]): string =>
+    row
+      .map((cell, col) => cell.padEnd(widths[col] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [table.title, line(table.head), rule, ...table.rows.map(line)].join('\n');
+}
+
+/** A table as a Markdown section (### title, then a pipe table). */
+export function renderMarkdownTable(table: Table): string {
+  const row = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  const lines = [`### ${table.title}`, '', row(table.head), row(table.head.map(() => '---')), ...table.rows.map(row)];
+  return lines.join('\n');
+}
