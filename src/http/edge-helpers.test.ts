@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createTokenCheck } from './bearer-auth.js';
 import { createAddressResolver } from './client-address.js';
 import { isAllowedRequest } from './origin-check.js';
-import { readBodyCapped } from './read-body.js';
+import { looksLikeJsonRpc } from './mcp-endpoint.js';
+import { readBodyCapped, readIncomingCapped } from './read-body.js';
 
 describe('isAllowedRequest (DNS rebinding)', () => {
   const policy = { allowedHosts: ['gw.internal', 'api.example:8443'], allowedOrigins: ['https://app.example'] };
@@ -75,5 +76,53 @@ describe('readBodyCapped', () => {
   });
   it('counts bytes, not characters', async () => {
     expect(await readBodyCapped(post('é'.repeat(6)), 10)).toEqual({ ok: false });
+  });
+});
+
+describe('looksLikeJsonRpc', () => {
+  it.each([
+    [{ jsonrpc: '2.0', id: 1, method: 'ping' }, true],
+    [{ jsonrpc: '2.0', method: 'notifications/initialized' }, true],
+    [{ jsonrpc: '2.0', id: 'a', method: 'x', params: {} }, true],
+    [{ jsonrpc: '2.0', id: 1, result: {} }, true],
+    [{ jsonrpc: '2.0', id: 1, error: { code: 1, message: 'x' } }, true],
+    [{ jsonrpc: '1.0', id: 1, method: 'ping' }, false],
+    [{ id: 1, method: 'ping' }, false],
+    [{ jsonrpc: '2.0', id: 1, method: 'x', params: [1] }, false],
+    [{ jsonrpc: '2.0', id: 1, method: 'x', params: null }, false],
+    [{ jsonrpc: '2.0', id: {}, method: 'x' }, false],
+    [{ jsonrpc: '2.0', id: 1 }, false],
+    [{ jsonrpc: '2.0', result: {} }, false],
+    [{ jsonrpc: '2.0', method: 42 }, false],
+    ['text', false],
+    [null, false],
+    [[{ jsonrpc: '2.0', method: 'x' }], false],
+  ])('%j → %s', (value, expected) => {
+    expect(looksLikeJsonRpc(value)).toBe(expected);
+  });
+});
+
+describe('readIncomingCapped', () => {
+  const incoming = (chunks: string[], headers: Record<string, string> = {}) => {
+    let destroyed = false;
+    return {
+      headers,
+      destroy: () => void (destroyed = true),
+      get destroyed() {
+        return destroyed;
+      },
+      async *[Symbol.asyncIterator]() {
+        for (const chunk of chunks) yield Buffer.from(chunk);
+      },
+    };
+  };
+  it('reads chunks within the limit', async () => {
+    expect(await readIncomingCapped(incoming(['ab', 'c']), 10)).toEqual({ ok: true, text: 'abc' });
+  });
+  it('refuses a declared length over the limit before reading', async () => {
+    expect(await readIncomingCapped(incoming(['x'], { 'content-length': '11' }), 10)).toEqual({ ok: false });
+  });
+  it('refuses a body that grows past the limit', async () => {
+    expect(await readIncomingCapped(incoming(['12345', '678901']), 10)).toEqual({ ok: false });
   });
 });

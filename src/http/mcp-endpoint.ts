@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { JSONRPCMessageSchema, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { ClientSession } from '../mcp/client-session.js';
@@ -15,7 +15,7 @@ import type { JSONRPCMessage } from '../mcp/jsonrpc.js';
 import type { Router } from '../mcp/router.js';
 import type { SessionRegistry } from '../mcp/session-registry.js';
 import { type OriginPolicy, isAllowedRequest } from './origin-check.js';
-import { readBodyCapped } from './read-body.js';
+import { type BodyResult, readBodyCapped } from './read-body.js';
 import { transportErrorResponse } from './transport-errors.js';
 
 export interface McpEndpointOptions {
@@ -29,9 +29,13 @@ export interface McpEndpointOptions {
   readonly onSessionCountChange: (count: number) => void;
 }
 
-/** Who is calling, as the HTTP edge sees it. */
+/** Who is calling, as the HTTP edge sees it, and the edge's handles on the raw request. */
 export interface Caller {
   readonly source: string;
+  /** Reads the body up to a limit (default: through the web Request). */
+  readonly readBody?: (maxBytes: number) => Promise<BodyResult>;
+  /** Registers a callback for when the client goes away before its answer was sent. */
+  readonly onGone?: (callback: () => void) => void;
 }
 
 const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -79,8 +83,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     transport.onmessage = (message, extra) => {
       const session = transport[SESSION_KEY];
       if (!session) return;
-      const signal = (extra?.authInfo?.extra as { signal?: AbortSignal } | undefined)?.signal;
-      options.router.handleMessage(session, message, { headers: extra?.requestInfo?.headers as Record<string, string>, signal });
+      const onGone = (extra?.authInfo?.extra as { onGone?: Caller['onGone'] } | undefined)?.onGone;
+      options.router.handleMessage(session, message, { headers: extra?.requestInfo?.headers as Record<string, string>, onGone });
     };
     transport.onclose = () => endSession(transport);
     transport.onerror = (error) => options.logger.debug('client transport error', { error });
@@ -88,7 +92,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   };
 
   const handlePost = async (request: Request, caller: Caller): Promise<Response> => {
-    const body = await readBodyCapped(request, options.maxBodyBytes);
+    const body = await (caller.readBody ? caller.readBody(options.maxBodyBytes) : readBodyCapped(request, options.maxBodyBytes));
     if (!body.ok) return transportErrorResponse('body_too_large');
     if (!originAllowed(options, request)) return transportErrorResponse('forbidden_origin');
     const accept = request.headers.get('accept') ?? '';
@@ -103,13 +107,14 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     }
     // Batches were removed from MCP in 2025-06-18; refusing them keeps one message = one pipeline run = one row.
     if (Array.isArray(parsed)) return transportErrorResponse('batch_unsupported');
-    if (!JSONRPCMessageSchema.safeParse(parsed).success) return transportErrorResponse('invalid_request');
+    // A cheap shape check for the -32600 answer; the SDK transport then validates against its schema.
+    if (!looksLikeJsonRpc(parsed)) return transportErrorResponse('invalid_request');
 
     const sessionId = request.headers.get('mcp-session-id');
     if (sessionId !== null) {
       const transport = transports.get(sessionId);
       if (!transport) return transportErrorResponse('session_not_found');
-      return transport.handleRequest(request, { parsedBody: parsed, authInfo: authInfoFor(request) });
+      return transport.handleRequest(request, { parsedBody: parsed, authInfo: authInfoFor(caller) });
     }
     if (!isInitializeRequest(parsed)) return transportErrorResponse('session_required');
     if (options.isDraining()) return transportErrorResponse('shutting_down');
@@ -120,7 +125,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     initializing++;
     try {
       const transport = openTransport(caller, agent);
-      return await transport.handleRequest(request, { parsedBody: parsed, authInfo: authInfoFor(request) });
+      return await transport.handleRequest(request, { parsedBody: parsed, authInfo: authInfoFor(caller) });
     } finally {
       initializing--;
     }
@@ -148,7 +153,22 @@ function originAllowed(options: McpEndpointOptions, request: Request): boolean {
   return isAllowedRequest(options.originPolicy, request.headers.get('host') ?? undefined, request.headers.get('origin') ?? undefined);
 }
 
-/** The SDK hands `authInfo` to `onmessage`: the one per-request slot, so the request's abort signal rides there. */
-function authInfoFor(request: Request): AuthInfo {
-  return { token: '', clientId: '', scopes: [], extra: { signal: request.signal } };
+/** The SDK hands `authInfo` to `onmessage`: the one per-request slot, so the disconnect hook rides there. */
+function authInfoFor(caller: Caller): AuthInfo {
+  return { token: '', clientId: '', scopes: [], extra: { onGone: caller.onGone } };
+}
+
+/** A JSON-RPC 2.0 request, notification or response, by shape. */
+export function looksLikeJsonRpc(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const message = value as Record<string, unknown>;
+  if (message.jsonrpc !== '2.0') return false;
+  const id = message.id;
+  const validId = typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+  if (typeof message.method === 'string') {
+    const params = message.params;
+    const validParams = params === undefined || (typeof params === 'object' && params !== null && !Array.isArray(params));
+    return validParams && (id === undefined || validId);
+  }
+  return validId && ('result' in message || 'error' in message);
 }

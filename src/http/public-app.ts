@@ -4,6 +4,7 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from '../observability/logger.js';
 import type { AddressResolver } from './client-address.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
+import { readIncomingCapped } from './read-body.js';
 
 export interface Health {
   readonly httpStatus: 200 | 503;
@@ -20,8 +21,14 @@ export interface PublicAppOptions {
 export function createPublicApp(options: PublicAppOptions): Hono<{ Bindings: HttpBindings }> {
   const app = new Hono<{ Bindings: HttpBindings }>();
   app.all('/mcp', (c) => {
-    const source = options.resolveAddress(c.env.incoming.socket.remoteAddress, c.req.header('x-forwarded-for') ?? null);
-    return options.mcp.handle(c.req.raw, { source });
+    const { incoming, outgoing } = c.env;
+    const source = options.resolveAddress(incoming.socket.remoteAddress, c.req.header('x-forwarded-for') ?? null);
+    return options.mcp.handle(c.req.raw, {
+      source,
+      readBody: (maxBytes) => readIncomingCapped(incoming, maxBytes),
+      // `close` before the response finished means the client went away mid-call.
+      onGone: (callback) => outgoing.once('close', () => outgoing.writableFinished || callback()),
+    });
   });
   app.get('/healthz', (c) => {
     const health = options.health();

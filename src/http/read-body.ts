@@ -20,3 +20,23 @@ export async function readBodyCapped(request: Request, maxBytes: number): Promis
   }
   return { ok: true, text: Buffer.concat(chunks).toString('utf8') };
 }
+
+/**
+ * The same, straight from Node's request stream: on @hono/node-server, touching `Request.body` materializes a full
+ * undici Request and web streams, which cost more CPU than the rest of a call's parsing (bench/RESULTS.md).
+ */
+export async function readIncomingCapped(
+  incoming: AsyncIterable<Buffer> & { headers: Record<string, string | string[] | undefined> },
+  maxBytes: number,
+): Promise<BodyResult> {
+  const declared = Number(incoming.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) return { ok: false };
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of incoming) {
+    total += chunk.byteLength;
+    if (total > maxBytes) return { ok: false };
+    chunks.push(chunk);
+  }
+  return { ok: true, text: Buffer.concat(chunks).toString('utf8') };
+}

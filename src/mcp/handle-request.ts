@@ -18,8 +18,8 @@ import { type RoutedCall, ROUTED_METHODS, resolveTarget } from './targets.js';
 /** Where a message came from on the HTTP side. */
 export interface MessageOrigin {
   readonly headers: Readonly<Record<string, string>>;
-  /** Aborted when the client's HTTP request goes away. */
-  readonly signal?: AbortSignal;
+  /** Registers a callback for when the client's HTTP request goes away before its answer. */
+  readonly onGone?: (callback: () => void) => void;
 }
 
 const REQUEST_PHASE_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get']);
@@ -52,8 +52,7 @@ export async function handleClientRequest(
   const routed = ROUTED_METHODS.has(request.method) ? resolveTarget(ctx, request.method, params) : undefined;
   const call: InflightCall = { id: request.id, method: request.method, backend: routed?.target.backend, abort: new AbortController() };
   session.inflight.set(key, call);
-  const onGone = (): void => call.abort.abort();
-  origin.signal?.addEventListener('abort', onGone, { once: true });
+  origin.onGone?.(() => call.abort.abort());
   session.lastActivity = Date.now();
   try {
     const facts: Facts = { agent: session.agent, verified: session.verified, labels: [] };
@@ -82,7 +81,6 @@ export async function handleClientRequest(
     await sendToClient(ctx, session, responseFor(request.id, answer), request.id);
     ctx.metrics.observeRequest(request.method, decisionOf({ ...outcome, answer }), (performance.now() - started) / 1000);
   } finally {
-    origin.signal?.removeEventListener('abort', onGone);
     session.inflight.delete(key);
     session.lastActivity = Date.now();
   }
