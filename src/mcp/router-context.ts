@@ -33,6 +33,8 @@ export interface RouterContext extends RouterDeps {
   readonly routes: ResourceRoutes;
   /** Per backend: the client requests in flight on its shared channel, keyed by session id + request id. */
   readonly sharedCalls: Map<string, Map<string, SharedCall>>;
+  /** Ids for backend requests forwarded to clients (unique per gateway, so a client cannot confuse two). */
+  nextForwardedId: number;
 }
 
 /** What a backend needs to know about a client session to open a session for it. */

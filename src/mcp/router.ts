@@ -33,6 +33,7 @@ export function createRouter(deps: RouterDeps): Router {
     namers: buildNamers(deps),
     routes: createResourceRoutes(),
     sharedCalls: new Map(),
+    nextForwardedId: 1,
   };
 
   const refreshNames = (): void => {

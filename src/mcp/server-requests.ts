@@ -16,8 +16,6 @@ const REQUIRED_CAPABILITY: Readonly<Record<string, string>> = {
   'elicitation/create': 'elicitation',
 };
 
-let nextForwardedId = 1;
-
 export async function routeServerRequest(
   ctx: RouterContext,
   backend: string,
@@ -30,7 +28,7 @@ export async function routeServerRequest(
   if (capability !== undefined && !(capability in route.session.clientCapabilities)) {
     return { error: { code: -32601, message: `Client does not support ${capability}` } };
   }
-  const id = `portcullis-${nextForwardedId++}`;
+  const id = `portcullis-${ctx.nextForwardedId++}`;
   return new Promise<Answer>((resolve) => {
     const timer = setTimeout(() => finish({ error: { code: -32603, message: 'Client did not answer in time' } }), CLIENT_ANSWER_TIMEOUT_MS);
     const finish = (answer: Answer): void => {
