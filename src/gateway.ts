@@ -24,6 +24,10 @@ import { pruneAudit } from './store/retention.js';
 import type { AuditRecord } from './store/types.js';
 import { type Backend, type BackendStatus, createBackend } from './upstream/backend.js';
 import { buildHealth } from './health.js';
+import { type ConfigReport, mergeReloadable } from './live-config.js';
+import { type ConfigWatcher, type ReloadOutcome, watchConfig } from './config/watch.js';
+import { formatProblem, type Env } from './config/load.js';
+import type { LiveState } from './mcp/router-context.js';
 
 export const GATEWAY_INFO = { name: 'portcullis', version: '0.1.0' } as const;
 
@@ -34,6 +38,8 @@ export interface GatewayOptions {
   /** How long `stop()` waits for calls in flight. */
   readonly drainTimeoutMs?: number;
   readonly backendHealthIntervalMs?: number;
+  /** Watch the config file and apply edits live (DESIGN.md §4). `text` is what the running config was read from. */
+  readonly watch?: { readonly env: Env; readonly text: string };
 }
 
 export interface Gateway {
@@ -44,6 +50,10 @@ export interface Gateway {
   readonly adminUrl: string | undefined;
   backendStatuses(): ReadonlyMap<string, BackendStatus>;
   readonly databasePath: string;
+  /** Applies an edited config, or rejects it keeping the running one (the watcher calls this; so may tests). */
+  reload(outcome: ReloadOutcome): void;
+  /** The running config (a frozen value; replaced whole by a reload). */
+  currentConfig(): Config;
 }
 
 /** Checks a config for what this gateway refuses to run with; throws GatewayError listing every problem. */
@@ -71,12 +81,20 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       .catch((error: unknown) => logger.error('audit event failed', { method, error }));
   };
 
+  const buildLive = (next: Config): LiveState => ({
+    config: next,
+    stages: { request: createRequestStages({}), response: createResponseStages({}) },
+  });
+  let live = buildLive(config);
+  let configReport: ConfigReport = { file: options.configFile ?? null, loadedAt: new Date().toISOString() };
+  let watcher: ConfigWatcher | undefined;
+
   const backends = new Map<string, Backend>();
   const router = createRouter({
-    config,
+    live: () => live,
+    prefixMode: config.tool_names.prefix,
     backends,
     sessions,
-    stages: { request: createRequestStages({}), response: createResponseStages({}) },
     audit,
     metrics,
     logger,
@@ -107,7 +125,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
   const publicApp = createPublicApp({
     mcp: endpoint,
     resolveAddress: createAddressResolver(config.server.trusted_proxies),
-    health: () => buildHealth({ started, backends, configFile: options.configFile }),
+    health: () => buildHealth({ started, backends, config: configReport }),
     logger,
   });
   const adminTokens = config.admin.tokens;
@@ -118,6 +136,30 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
   let url = '';
   let adminUrl: string | undefined;
   const timers: NodeJS.Timeout[] = [];
+
+  const reload = (outcome: ReloadOutcome): void => {
+    const at = new Date().toISOString();
+    let problems: string[] = [];
+    if (outcome.kind === 'rejected') {
+      problems = outcome.problems.map(formatProblem);
+    } else {
+      const merged = mergeReloadable(live.config, outcome.config);
+      try {
+        assertRunnable(merged.config);
+        live = buildLive(merged.config);
+        configReport = { ...configReport, lastReload: { at, status: 'applied', pendingRestart: merged.pendingRestart } };
+        logger.info('config reloaded', { file: options.configFile, pending_restart: merged.pendingRestart });
+        recordEvent('config.reload', { detail: merged.pendingRestart.length ? `restart needed for: ${merged.pendingRestart.join(', ')}` : null });
+        return;
+      } catch (error) {
+        problems = error instanceof GatewayError ? [...error.problems] : [String(error)];
+      }
+    }
+    // A broken edit keeps the running config: say why once, everywhere an operator looks.
+    configReport = { ...configReport, lastReload: { at, status: 'rejected', problems } };
+    logger.error('config edit rejected; the running config stays', { file: options.configFile, problems });
+    recordEvent('config.rejected', { detail: problems.join('\n').slice(0, 4_000) });
+  };
 
   const sweepIdleSessions = (): void => {
     for (const session of sessions.idle(Date.now())) {
@@ -134,6 +176,8 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       return adminUrl;
     },
     databasePath: db.path,
+    reload,
+    currentConfig: () => live.config,
     backendStatuses: () => new Map([...backends].map(([id, b]) => [id, b.status()])),
     async start() {
       publicServer = await listen(publicApp.fetch, config.server.host, config.server.port);
@@ -147,13 +191,17 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       started = true;
       const sweepMs = Math.max(1_000, Math.min(60_000, (config.sessions.idle_ttl_s * 1000) / 2));
       timers.push(setInterval(sweepIdleSessions, sweepMs));
-      timers.push(setInterval(() => pruneAudit(db, config.audit.retention_days, Date.now()), 3_600_000));
+      timers.push(setInterval(() => pruneAudit(db, live.config.audit.retention_days, Date.now()), 3_600_000));
       pruneAudit(db, config.audit.retention_days, Date.now());
       for (const timer of timers) timer.unref();
+      if (options.watch && options.configFile) {
+        watcher = watchConfig({ file: options.configFile, env: options.watch.env, initialText: options.watch.text, onReload: reload });
+      }
       recordEvent('gateway.start', { detail: url });
     },
     async stop() {
       draining = true;
+      watcher?.close();
       for (const timer of timers) clearInterval(timer);
       const closing = publicServer ? closeServer(publicServer) : Promise.resolve();
       await waitFor(() => router.inflightCount() === 0, options.drainTimeoutMs ?? 10_000);

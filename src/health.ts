@@ -1,11 +1,12 @@
 /** The body of GET /healthz (DESIGN.md §4). */
 import type { Health } from './http/public-app.js';
+import type { ConfigReport } from './live-config.js';
 import type { Backend } from './upstream/backend.js';
 
 export interface HealthInputs {
   readonly started: boolean;
   readonly backends: ReadonlyMap<string, Backend>;
-  readonly configFile: string | undefined;
+  readonly config: ConfigReport;
 }
 
 /** 200 once every backend has been attempted (a down backend is `degraded`, still 200); 503 while starting. */
@@ -28,6 +29,24 @@ export function buildHealth(inputs: HealthInputs): Health {
   const status = !ready ? 'starting' : allUp ? 'ok' : 'degraded';
   return {
     httpStatus: ready ? 200 : 503,
-    body: { status, backends, config: { file: inputs.configFile ?? null } },
+    body: { status, backends, config: describeConfig(inputs.config) },
+  };
+}
+
+function describeConfig(report: ConfigReport): Record<string, unknown> {
+  const last = report.lastReload;
+  return {
+    file: report.file,
+    loaded_at: report.loadedAt,
+    ...(last
+      ? {
+          last_reload: {
+            at: last.at,
+            status: last.status,
+            ...(last.problems?.length ? { problems: last.problems } : {}),
+            ...(last.pendingRestart?.length ? { pending_restart: last.pendingRestart } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -7,7 +7,7 @@ import { createLogger, parseLogLevel } from '../observability/logger.js';
 import { StoreError } from '../store/errors.js';
 import { configPathFrom, parseCommandArgs } from './args.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
-import { loadConfigForCli } from './load-config.js';
+import { loadConfigWithText } from './load-config.js';
 
 export const SERVE_HELP = `Usage: portcullis serve [--port N] [--host H] [--config FILE]
 
@@ -19,8 +19,9 @@ Options:
   --config FILE   config file (also PORTCULLIS_CONFIG; default config/portcullis.yaml)
   -h, --help      show this help
 
-Logs are JSON lines on stderr (PORTCULLIS_LOG_LEVEL=debug|info|warn|error). SIGTERM or Ctrl-C drains calls in
-flight, flushes the audit log and exits.
+Logs are JSON lines on stderr (PORTCULLIS_LOG_LEVEL=debug|info|warn|error). Saving the config file applies its
+policy sections live; a broken edit keeps the running config and says why (log, /healthz, audit log). SIGTERM or
+Ctrl-C drains calls in flight, flushes the audit log and exits.
 `;
 
 export interface ServeHooks {
@@ -32,14 +33,14 @@ export async function runServe(argv: readonly string[], io: CliIo, hooks: ServeH
   const { values } = parseCommandArgs(argv, { port: { type: 'string' }, host: { type: 'string' } });
   if (values.help) return io.out(SERVE_HELP), EXIT.ok;
   const file = configPathFrom(values, io.env);
-  const loaded = loadConfigForCli(file, io);
+  const loaded = loadConfigWithText(file, io);
   if (!loaded) return EXIT.userError;
-  const config = withListenOverrides(loaded, values.host, values.port ?? io.env.PORTCULLIS_PORT);
+  const config = withListenOverrides(loaded.config, values.host, values.port ?? io.env.PORTCULLIS_PORT);
   const logger = createLogger({ level: parseLogLevel(io.env.PORTCULLIS_LOG_LEVEL, 'info'), write: io.err });
 
   let gateway: Gateway;
   try {
-    gateway = createGateway(config, { logger, configFile: file });
+    gateway = createGateway(config, { logger, configFile: file, watch: { env: io.env, text: loaded.text } });
     io.out(`Portcullis ${GATEWAY_INFO.version}: starting ${Object.keys(config.backends).length} backend(s)…\n`);
     await gateway.start();
   } catch (error) {

@@ -11,7 +11,7 @@ import { requestRecord, decisionOf } from './audit-entry.js';
 import { LIST_METHODS, fanOutList } from './fan-out.js';
 import { initializeSession } from './initialize-session.js';
 import { type Answer, type JSONRPCRequest, JSONRPC, idKey, responseFor } from './jsonrpc.js';
-import { type RouterContext, linkOf, sendToClient } from './router-context.js';
+import { type LiveState, type RouterContext, linkOf, sendToClient } from './router-context.js';
 import { forwardCall } from './forward-call.js';
 import { type RoutedCall, ROUTED_METHODS, resolveTarget } from './targets.js';
 
@@ -54,21 +54,22 @@ export async function handleClientRequest(
   session.inflight.set(key, call);
   origin.onGone?.(() => call.abort.abort());
   session.lastActivity = Date.now();
+  const live = ctx.live();
   try {
     const facts: Facts = { agent: session.agent, verified: session.verified, labels: [] };
     const phase = phaseOf(request.method);
     const base = { phase, sessionId: session.id, source: session.source, method: request.method, headers: origin.headers };
     const messageCtx: MessageContext = { ...base, target: routed?.target, payload: params, facts };
-    const pipeline = await runStages(ctx, ctx.stages.request, messageCtx);
+    const pipeline = await runStages(ctx, live.config.mode, live.stages.request, messageCtx);
     let acted: Acted = pipeline.forward
       ? await act(ctx, session, call, request, routed)
       : { answer: { error: denialFor(pipeline) }, forwarded: false };
-    if (phase === 'request' && pipeline.forward && 'result' in acted.answer && ctx.stages.response.length > 0) {
-      acted = await judgeResponse(ctx, { ...messageCtx, phase: 'response', payload: acted.answer.result, facts: pipeline.facts }, acted);
+    if (phase === 'request' && pipeline.forward && 'result' in acted.answer && live.stages.response.length > 0) {
+      acted = await judgeResponse(ctx, live, { ...messageCtx, phase: 'response', payload: acted.answer.result, facts: pipeline.facts }, acted);
     }
     const outcome = {
       session, request, target: routed?.target, pipeline, answer: acted.answer, forwarded: acted.forwarded,
-      detail: acted.detail, startedAt, latencyMs: performance.now() - started, mode: ctx.config.mode,
+      detail: acted.detail, startedAt, latencyMs: performance.now() - started, mode: live.config.mode,
     };
     let answer = acted.answer;
     try {
@@ -86,9 +87,14 @@ export async function handleClientRequest(
   }
 }
 
-function runStages(ctx: RouterContext, stages: readonly Stage[], messageCtx: MessageContext): Promise<PipelineResult> {
+function runStages(
+  ctx: RouterContext,
+  mode: 'enforce' | 'observe',
+  stages: readonly Stage[],
+  messageCtx: MessageContext,
+): Promise<PipelineResult> {
   return runPipeline(stages, messageCtx, {
-    mode: ctx.config.mode,
+    mode,
     onStageError: (stage, error) => ctx.logger.error('pipeline stage failed', { stage, error }),
   });
 }
@@ -98,8 +104,8 @@ function denialFor(pipeline: PipelineResult): ReturnType<typeof denialError> {
   return denialError(verdict.kind === 'continue' ? 'internal_error' : verdict.reason);
 }
 
-async function judgeResponse(ctx: RouterContext, messageCtx: MessageContext, acted: Acted): Promise<Acted> {
-  const judged = await runStages(ctx, ctx.stages.response, messageCtx);
+async function judgeResponse(ctx: RouterContext, live: LiveState, messageCtx: MessageContext, acted: Acted): Promise<Acted> {
+  const judged = await runStages(ctx, live.config.mode, live.stages.response, messageCtx);
   return judged.forward ? acted : { ...acted, answer: { error: denialFor(judged) } };
 }
 

@@ -22,7 +22,7 @@ export function recordNotification(
       method,
       decision: 'allow',
       forwarded: true,
-      mode: ctx.config.mode,
+      mode: ctx.live().config.mode,
       detail: direction,
     })
     .catch((error: unknown) => {

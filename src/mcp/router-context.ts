@@ -11,11 +11,21 @@ import type { Namer } from './namespacing.js';
 import type { ResourceRoutes } from './resource-routes.js';
 import type { SessionRegistry } from './session-registry.js';
 
-export interface RouterDeps {
+/**
+ * What a live config reload swaps as one value. A request takes one snapshot when it starts and finishes under it,
+ * so an edit never applies half-way through a call.
+ */
+export interface LiveState {
   readonly config: Config;
+  readonly stages: { readonly request: readonly Stage[]; readonly response: readonly Stage[] };
+}
+
+export interface RouterDeps {
+  /** The running config and stages; the settings that need a restart (backends, tool_names) never change here. */
+  readonly live: () => LiveState;
   readonly backends: ReadonlyMap<string, Backend>;
   readonly sessions: SessionRegistry;
-  readonly stages: { readonly request: readonly Stage[]; readonly response: readonly Stage[] };
+  readonly prefixMode: Config['tool_names']['prefix'];
   readonly audit: AuditLog;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;

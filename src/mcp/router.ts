@@ -112,6 +112,6 @@ function buildNamers(deps: RouterDeps): RouterContext['namers'] {
     tools.set(id, up ? backend.catalog().tools : undefined);
     prompts.set(id, up ? backend.catalog().prompts : undefined);
   }
-  const mode = deps.config.tool_names.prefix;
+  const mode = deps.prefixMode;
   return { tools: createNamer(mode, tools), prompts: createNamer(mode, prompts) };
 }
