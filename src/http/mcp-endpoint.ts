@@ -12,6 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ClientSession } from '../mcp/client-session.js';
 import { createClientSession } from '../mcp/client-session.js';
 import type { JSONRPCMessage } from '../mcp/jsonrpc.js';
+import type { HttpFacts } from '../pipeline/types.js';
 import type { Router } from '../mcp/router.js';
 import type { SessionRegistry } from '../mcp/session-registry.js';
 import { type OriginPolicy, isAllowedRequest } from './origin-check.js';
@@ -83,8 +84,9 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     transport.onmessage = (message, extra) => {
       const session = transport[SESSION_KEY];
       if (!session) return;
-      const onGone = (extra?.authInfo?.extra as { onGone?: Caller['onGone'] } | undefined)?.onGone;
-      options.router.handleMessage(session, message, { headers: extra?.requestInfo?.headers as Record<string, string>, onGone });
+      const edge = extra?.authInfo?.extra as { onGone?: Caller['onGone']; http?: HttpFacts } | undefined;
+      const headers = extra?.requestInfo?.headers as Record<string, string>;
+      options.router.handleMessage(session, message, { headers, onGone: edge?.onGone, http: edge?.http });
     };
     transport.onclose = () => endSession(transport);
     transport.onerror = (error) => options.logger.debug('client transport error', { error });
@@ -114,7 +116,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     if (sessionId !== null) {
       const transport = transports.get(sessionId);
       if (!transport) return transportErrorResponse('session_not_found');
-      return transport.handleRequest(request, { parsedBody: parsed, authInfo: authInfoFor(caller) });
+      return transport.handleRequest(request, { parsedBody: parsed, authInfo: authInfoFor(caller, request, body.text) });
     }
     if (!isInitializeRequest(parsed)) return transportErrorResponse('session_required');
     if (options.isDraining()) return transportErrorResponse('shutting_down');
@@ -125,7 +127,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     initializing++;
     try {
       const transport = openTransport(caller, agent);
-      return await transport.handleRequest(request, { parsedBody: parsed, authInfo: authInfoFor(caller) });
+      return await transport.handleRequest(request, { parsedBody: parsed, authInfo: authInfoFor(caller, request, body.text) });
     } finally {
       initializing--;
     }
@@ -153,9 +155,13 @@ function originAllowed(options: McpEndpointOptions, request: Request): boolean {
   return isAllowedRequest(options.originPolicy, request.headers.get('host') ?? undefined, request.headers.get('origin') ?? undefined);
 }
 
-/** The SDK hands `authInfo` to `onmessage`: the one per-request slot, so the disconnect hook rides there. */
-function authInfoFor(caller: Caller): AuthInfo {
-  return { token: '', clientId: '', scopes: [], extra: { onGone: caller.onGone } };
+/**
+ * The SDK hands `authInfo` to `onmessage`: the one per-request slot, so the disconnect hook and the raw request
+ * (which signature verification covers) ride there.
+ */
+function authInfoFor(caller: Caller, request: Request, body: string): AuthInfo {
+  const http: HttpFacts = { method: request.method, url: request.url, body };
+  return { token: '', clientId: '', scopes: [], extra: { onGone: caller.onGone, http } };
 }
 
 /** A JSON-RPC 2.0 request, notification or response, by shape. */

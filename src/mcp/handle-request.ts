@@ -5,7 +5,7 @@
  */
 import { runPipeline } from '../pipeline/runner.js';
 import { denialError } from '../pipeline/deny-reasons.js';
-import type { Facts, MessageContext, Phase, PipelineResult, Stage } from '../pipeline/types.js';
+import type { Facts, HttpFacts, MessageContext, Phase, PipelineResult, Stage } from '../pipeline/types.js';
 import type { ClientSession, InflightCall } from './client-session.js';
 import { requestRecord, decisionOf } from './audit-entry.js';
 import { LIST_METHODS, fanOutList } from './fan-out.js';
@@ -20,6 +20,8 @@ export interface MessageOrigin {
   readonly headers: Readonly<Record<string, string>>;
   /** Registers a callback for when the client's HTTP request goes away before its answer. */
   readonly onGone?: (callback: () => void) => void;
+  /** The carrying HTTP request (method, URL, raw body), for signature verification. */
+  readonly http?: HttpFacts;
 }
 
 const REQUEST_PHASE_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get']);
@@ -58,7 +60,9 @@ export async function handleClientRequest(
   try {
     const facts: Facts = { agent: session.agent, verified: session.verified, labels: [] };
     const phase = phaseOf(request.method);
-    const base = { phase, sessionId: session.id, source: session.source, method: request.method, headers: origin.headers };
+    const base = {
+      phase, sessionId: session.id, source: session.source, method: request.method, headers: origin.headers, http: origin.http,
+    };
     const messageCtx: MessageContext = { ...base, target: routed?.target, payload: params, facts };
     const pipeline = await runStages(ctx, live.config.mode, live.stages.request, messageCtx);
     let acted: Acted = pipeline.forward
@@ -101,7 +105,14 @@ function runStages(
 
 function denialFor(pipeline: PipelineResult): ReturnType<typeof denialError> {
   const verdict = pipeline.verdict;
-  return denialError(verdict.kind === 'continue' ? 'internal_error' : verdict.reason);
+  switch (verdict.kind) {
+    case 'continue':
+      return denialError('internal_error');
+    case 'deny':
+      return denialError(verdict.reason, verdict.data);
+    case 'quarantine':
+      return denialError(verdict.reason);
+  }
 }
 
 async function judgeResponse(ctx: RouterContext, live: LiveState, messageCtx: MessageContext, acted: Acted): Promise<Acted> {

@@ -10,6 +10,7 @@ const ctx: MessageContext = {
   target: { backend: 'b', kind: 'tool', name: 't' },
   payload: {},
   headers: {},
+  http: undefined,
   facts: { agent: 'anonymous', verified: false, labels: [] },
 };
 

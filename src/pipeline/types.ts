@@ -32,7 +32,15 @@ export interface Facts {
 
 export type Verdict =
   | { readonly kind: 'continue'; readonly facts?: Partial<Facts>; readonly findings?: readonly Finding[] }
-  | { readonly kind: 'deny'; readonly reason: DenyReason; readonly detail: string; readonly findings?: readonly Finding[] }
+  | {
+      readonly kind: 'deny';
+      readonly reason: DenyReason;
+      /** Operator-facing detail, for the audit log only. */
+      readonly detail: string;
+      readonly findings?: readonly Finding[];
+      /** Reason-specific fields the client may see in `error.data` (e.g. `retry_after_ms`). */
+      readonly data?: Readonly<Record<string, unknown>>;
+    }
   | { readonly kind: 'quarantine'; readonly reason: DenyReason; readonly findings: readonly Finding[] };
 
 /**
@@ -49,6 +57,15 @@ export interface Target {
   readonly name: string;
 }
 
+/** The parts of the carrying HTTP request a signature covers. */
+export interface HttpFacts {
+  readonly method: string;
+  /** The full request URL as the gateway received it. */
+  readonly url: string;
+  /** The raw request body. */
+  readonly body: string;
+}
+
 /** Everything a stage may look at. Stages must treat it as read-only. */
 export interface MessageContext {
   readonly phase: Phase;
@@ -61,6 +78,8 @@ export interface MessageContext {
   readonly payload: unknown;
   /** The HTTP request's headers (lower-case names), for stages that verify the transport (signatures). */
   readonly headers: Readonly<Record<string, string>>;
+  /** The HTTP request that carried the message, as received (signature verification covers these bytes). */
+  readonly http: HttpFacts | undefined;
   readonly facts: Facts;
 }
 
