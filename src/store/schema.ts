@@ -62,4 +62,13 @@ export const auditLog = sqliteTable(
   ],
 );
 
-export const schema = { auditLog };
+/** Operator state of an agent that outlives a restart (DESIGN.md §4: suspended by an operator). */
+export const agentState = sqliteTable('agent_state', {
+  agent: text('agent').primaryKey(),
+  suspended: integer('suspended', { mode: 'boolean' }).notNull().default(false),
+  reason: text('reason'),
+  updatedAt: integer('updated_at').notNull(),
+  updatedBy: text('updated_by').notNull(),
+});
+
+export const schema = { auditLog, agentState };
