@@ -21,6 +21,10 @@ import { createRequestStages, createResponseStages } from './pipeline/stages.js'
 import { createSqliteAuditLog } from './store/audit-log.js';
 import { openDatabase } from './store/open-database.js';
 import { pruneAudit } from './store/retention.js';
+import { createAgentStateStore } from './store/agent-state.js';
+import { listAgents, viewOf } from './agents-view.js';
+import { compilePolicy } from './access/policy.js';
+import { createRateLimiter } from './access/sliding-window.js';
 import type { AuditRecord } from './store/types.js';
 import { type Backend, type BackendStatus, createBackend } from './upstream/backend.js';
 import { buildHealth } from './health.js';
@@ -81,10 +85,18 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       .catch((error: unknown) => logger.error('audit event failed', { method, error }));
   };
 
-  const buildLive = (next: Config): LiveState => ({
-    config: next,
-    stages: { request: createRequestStages({}), response: createResponseStages({}) },
-  });
+  const agentState = createAgentStateStore(db);
+  // Quotas outlive config reloads: a reload must not hand every agent a fresh window.
+  const limiters = {
+    source: createRateLimiter({ maxKeys: 100_000 }),
+    verified: createRateLimiter({ maxKeys: 100_000 }),
+    unverified: createRateLimiter({ maxKeys: 10_000 }),
+  };
+  const buildLive = (next: Config): LiveState => {
+    const policy = compilePolicy(next);
+    const deps = { config: next, policy, limiters, isSuspended: (agent: string) => agentState.isSuspended(agent) };
+    return { config: next, policy, stages: { request: createRequestStages(deps), response: createResponseStages(deps) } };
+  };
   let live = buildLive(config);
   let configReport: ConfigReport = { file: options.configFile ?? null, loadedAt: new Date().toISOString() };
   let watcher: ConfigWatcher | undefined;
@@ -129,7 +141,16 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     logger,
   });
   const adminTokens = config.admin.tokens;
-  const adminApp = Object.keys(adminTokens).length > 0 ? createAdminApp({ tokens: adminTokens, metrics }) : undefined;
+  const agentAdmin = {
+    list: () => listAgents(live.config, agentState),
+    setSuspended: (agent: string, suspended: boolean, reviewer: string, reason: string | undefined) => {
+      agentState.setSuspended(agent, suspended, reviewer, reason);
+      recordEvent(suspended ? 'agent.suspended' : 'agent.unsuspended', { agent, detail: `by ${reviewer}${reason ? `: ${reason}` : ''}` });
+      logger.info(suspended ? 'agent suspended' : 'agent unsuspended', { agent, reviewer });
+      return viewOf(agent, live.config, agentState);
+    },
+  };
+  const adminApp = Object.keys(adminTokens).length > 0 ? createAdminApp({ tokens: adminTokens, metrics, agents: agentAdmin }) : undefined;
 
   let publicServer: Server | undefined;
   let adminServer: Server | undefined;

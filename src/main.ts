@@ -3,6 +3,7 @@
  * is bin/portcullis.js, which calls `runCli`.
  */
 import { type CliIo, EXIT, UsageError } from './cli/io.js';
+import { AGENTS_HELP, runAgents } from './cli/agents.js';
 import { LOGS_HELP, runLogs } from './cli/logs.js';
 import { SERVE_HELP, runServe } from './cli/serve.js';
 import { VERIFY_HELP, runVerify } from './cli/verify.js';
@@ -15,6 +16,7 @@ Commands:
   serve     run the gateway (npm start runs: portcullis serve)
   verify    check the config and print every problem
   logs      read the audit log
+  agents    list agents; suspend or unsuspend one
 
 Every command takes --config FILE (default config/portcullis.yaml) and --help.
 `;
@@ -25,6 +27,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
   serve: { run: runServe, help: SERVE_HELP },
   verify: { run: runVerify, help: VERIFY_HELP },
   logs: { run: runLogs, help: LOGS_HELP },
+  agents: { run: runAgents, help: AGENTS_HELP },
 };
 
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {

@@ -215,13 +215,13 @@ describe('environment variables', () => {
   });
 
   it('keeps $${ as a literal ${', () => {
-    expect(loaded('approval:\n  require: ["$${NOT_A_VAR}"]\n').approval.require).toEqual(['${NOT_A_VAR}']);
+    expect(loaded('approval:\n  require: ["files/$${NOT_A_VAR}"]\n').approval.require).toEqual(['files/${NOT_A_VAR}']);
   });
 
   it('never lets a value inject YAML', () => {
     const evil = 'x"\n  evil: 1\nmode: observe';
-    const config = loaded('approval:\n  require: ["${EVIL}"]\nserver:\n  host: ${EVIL}\n', { EVIL: evil });
-    expect(config.approval.require).toEqual([evil]);
+    const config = loaded('approval:\n  require: ["files/${EVIL}"]\nserver:\n  host: ${EVIL}\n', { EVIL: evil });
+    expect(config.approval.require).toEqual([`files/${evil}`]);
     expect(config.server.host).toBe(evil);
     expect(config.mode).toBe('enforce');
   });

@@ -6,6 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, isNode, parseDocument, visit } from 'yaml';
 import type { Document, YAMLError } from 'yaml';
+import { findPolicyProblems } from '../access/policy.js';
 import { deepFreeze } from './deep-freeze.js';
 import { describeIssue, formatPath, keyString, locate, valueAt } from './describe.js';
 import type { Anchor, ConfigProblem, PathSegment } from './describe.js';
@@ -71,6 +72,9 @@ export function parseConfigText(text: string, file: string, env: Env): LoadResul
   const later = [...checked.problems, ...directories.problems].filter((p) => !unexpanded.has(p.path));
   const problems = [...envProblems, ...later];
   if (problems.length > 0 || checked.config === undefined) return failure(problems);
+  // Policy globs are checked here, not at first use, so a bad one is an error with its line like any other.
+  const policy = findPolicyProblems(checked.config).map((p) => problemAt(source, p.path, p.message, 'value'));
+  if (policy.length > 0) return failure(policy);
   return { ok: true, config: deepFreeze(resolvePaths(checked.config, baseDir)), warnings: directories.warnings };
 }
 

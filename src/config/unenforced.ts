@@ -18,12 +18,12 @@ const UNENFORCED: readonly Unenforced[] = [
       'set it to false to accept unsigned callers (recorded as unverified)',
   },
   {
-    applies: (c) => c.default_policy === 'deny',
-    problem: 'default_policy: deny needs the access-control stage, which this build does not have yet; set default_policy: allow',
+    applies: (c) => Object.values(c.agents).some((agent) => agent.approval.length > 0),
+    problem: 'agents.<name>.approval needs the quarantine stage, which this build does not have yet',
   },
   {
-    applies: (c) => Object.keys(c.agents).length > 0,
-    problem: 'agents: per-agent policy (allow, deny, suspension, approval) is not enforced by this build yet; remove the agents section',
+    applies: (c) => Object.values(c.agents).some((agent) => agent.blocked_categories.length > 0),
+    problem: 'agents.<name>.blocked_categories needs the rule scanner, which this build does not have yet',
   },
   {
     applies: (c) => c.approval.require.length > 0,

@@ -1,14 +1,16 @@
 /**
  * The admin listener (DESIGN.md §4): loopback by default, every route behind a bearer token from `admin.tokens`.
- * Serves /metrics now; the review API and dashboard mount here as they arrive.
+ * Serves /metrics and the agent routes; the review API and dashboard mount here as they arrive.
  */
 import { Hono } from 'hono';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import { type AgentAdmin, mountAgentRoutes } from './admin-agents.js';
 import { createTokenCheck } from './bearer-auth.js';
 
 export interface AdminAppOptions {
   readonly tokens: Readonly<Record<string, string>>;
   readonly metrics: GatewayMetrics;
+  readonly agents: AgentAdmin;
 }
 
 type AdminEnv = { Variables: { reviewer: string } };
@@ -30,6 +32,7 @@ export function createAdminApp(options: AdminAppOptions): Hono<AdminEnv> {
     c.header('content-type', options.metrics.registry.contentType);
     return c.body(await options.metrics.render());
   });
+  mountAgentRoutes(app, options.agents);
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   return app;
 }

@@ -14,12 +14,15 @@ interface ListSpec {
   readonly capability: string;
   readonly rename?: 'tools' | 'prompts';
   readonly learn?: 'uri' | 'uriTemplate';
+  /** What policy kind an item is, for showing a caller only what its policy lets it use (DESIGN.md §1). */
+  readonly policyKind?: 'tool' | 'prompt' | 'resource';
 }
 
 export const LIST_METHODS: Readonly<Record<string, ListSpec>> = {
-  'tools/list': { field: 'tools', capability: 'tools', rename: 'tools' },
-  'prompts/list': { field: 'prompts', capability: 'prompts', rename: 'prompts' },
-  'resources/list': { field: 'resources', capability: 'resources', learn: 'uri' },
+  'tools/list': { field: 'tools', capability: 'tools', rename: 'tools', policyKind: 'tool' },
+  'prompts/list': { field: 'prompts', capability: 'prompts', rename: 'prompts', policyKind: 'prompt' },
+  'resources/list': { field: 'resources', capability: 'resources', learn: 'uri', policyKind: 'resource' },
+  // Templates are not filtered: a template names no one resource; every read it leads to meets the ACL.
   'resources/templates/list': { field: 'resourceTemplates', capability: 'resources', learn: 'uriTemplate' },
 };
 
@@ -41,10 +44,12 @@ export async function fanOutList(
   );
   const items: unknown[] = [];
   const next = new Map<string, string>();
+  const policy = ctx.live().policy;
   for (const { backendId, page } of results) {
     if (!page) continue;
     const list = Array.isArray(page[spec.field]) ? (page[spec.field] as unknown[]) : [];
     for (const item of list) {
+      if (!permitted(spec, backendId, item, (target) => policy.decide(session.agent, target) === 'allow')) continue;
       const adopted = adoptItem(ctx, spec, backendId, item);
       if (adopted !== undefined) items.push(adopted);
     }
@@ -92,6 +97,18 @@ async function readPage(
     return undefined;
   }
   return outcome.answer.result;
+}
+
+function permitted(
+  spec: ListSpec,
+  backend: string,
+  item: unknown,
+  allows: (target: { backend: string; kind: 'tool' | 'prompt' | 'resource'; name: string }) => boolean,
+): boolean {
+  if (!spec.policyKind) return true;
+  const record = item as Record<string, unknown> | null;
+  const name = spec.policyKind === 'resource' ? record?.uri : record?.name;
+  return typeof name === 'string' && allows({ backend, kind: spec.policyKind, name });
 }
 
 /** Renames or learns one list item; drops items that are not objects or lack their key. */

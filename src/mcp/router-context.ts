@@ -1,4 +1,5 @@
 /** The state and dependencies the router's parts share. Built once by `createRouter`. */
+import type { Policy } from '../access/policy.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -17,6 +18,8 @@ import type { SessionRegistry } from './session-registry.js';
  */
 export interface LiveState {
   readonly config: Config;
+  /** The compiled policy of `config` (list filtering reads it; the stages have their own reference). */
+  readonly policy: Policy;
   readonly stages: { readonly request: readonly Stage[]; readonly response: readonly Stage[] };
 }
 

@@ -7,14 +7,32 @@
  * the list below plus its file. The stages arrive with their own issues; a config that asks for a check this build
  * does not run yet is refused at start-up (see config/unenforced.ts), never silently ignored.
  */
+import type { Policy } from '../access/policy.js';
+import type { RateLimiter } from '../access/sliding-window.js';
+import type { Config } from '../config/schema.js';
+import { createAclStage } from './stages/check-acl.js';
+import { createSuspensionStage } from './stages/check-suspension.js';
+import { createSourceLimitStage } from './stages/limit-source.js';
+import { createRateLimitStage } from './stages/rate-limit.js';
 import type { Stage } from './types.js';
 
-/** Everything stage factories may need; grows as stages arrive. */
-export type StageDeps = Record<string, never>;
+/** Everything stage factories need. Limiters live as long as the gateway, so a config reload keeps every quota. */
+export interface StageDeps {
+  readonly config: Config;
+  readonly policy: Policy;
+  readonly limiters: { readonly source: RateLimiter; readonly verified: RateLimiter; readonly unverified: RateLimiter };
+  /** Operator suspensions (persisted in the store). */
+  readonly isSuspended: (agent: string) => boolean;
+}
 
 /** The request stages, in order. */
-export function createRequestStages(_deps: StageDeps): readonly Stage[] {
-  return [];
+export function createRequestStages(deps: StageDeps): readonly Stage[] {
+  return [
+    createSourceLimitStage(deps.config.rate_limit.source, { limiter: deps.limiters.source }),
+    createSuspensionStage({ policy: deps.policy }, { isSuspended: deps.isSuspended }),
+    createRateLimitStage({ policy: deps.policy }, { verified: deps.limiters.verified, unverified: deps.limiters.unverified }),
+    createAclStage({ policy: deps.policy }),
+  ];
 }
 
 /** The response stages, in order. */

@@ -76,13 +76,13 @@ describe('live config reload', () => {
   });
 
   it('refuses an edit that asks for a check this build cannot enforce, keeping the running config', async () => {
-    writeFileSync(file, yaml('enforce').replace('default_policy: allow', 'default_policy: deny'));
+    writeFileSync(file, yaml('enforce', 'approval: { require: ["everything/*"] }'));
     await waitUntil(
-      async () => (await health()).config.last_reload?.problems?.some((p) => p.includes('default_policy')) === true,
+      async () => (await health()).config.last_reload?.problems?.some((p) => p.includes('approval.require')) === true,
       10_000,
       'the unenforceable edit to be refused',
     );
-    expect(gateway.currentConfig().default_policy).toBe('allow');
+    expect(gateway.currentConfig().approval.require).toEqual([]);
   });
 
   it('says which edited sections wait for a restart', async () => {
