@@ -4,12 +4,14 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { format, resolveConfig } from 'prettier';
+import { describeThroughputBound, throughputBound } from './bound.js';
 import { addedMs, throughputRatio } from './budgets.js';
 import { formatCount, formatMB, formatMs } from './lib/stats.js';
 import type { BenchResults } from './results.js';
 import { buildTables, renderMarkdownTable, renderTextTable } from './tables.js';
 
 const HISTORY_HEADING = '## History';
+const BOUND_TITLE = 'What bounds the throughput';
 
 const NOT_MEASURED_YET = [
   '### Not measured yet',
@@ -21,9 +23,10 @@ const NOT_MEASURED_YET = [
   '  runs only the stages it has; the numbers above grow as stages arrive.',
 ];
 
-/** The run as aligned plain-text tables. */
+/** The run as aligned plain-text tables, then what bounds the throughput. */
 export function renderText(results: BenchResults): string {
-  return buildTables(results).map(renderTextTable).join('\n\n');
+  const bound = [BOUND_TITLE, ...describeThroughputBound(results)].join('\n');
+  return [...buildTables(results).map(renderTextTable), bound].join('\n\n');
 }
 
 /** One line for the History section. */
@@ -31,11 +34,13 @@ export function historyLine(results: BenchResults): string {
   const { machine, latency, throughput, memory } = results;
   const when = `${machine.date.slice(0, 16).replace('T', ' ')} UTC`;
   const gatewayCpu = formatMs(throughput.gateway.cpuMsPerCall.gateway ?? Number.NaN);
+  const bound = throughputBound(throughput);
   return [
     `- ${when}, ${machine.commit}, ${machine.cores} cores, load ${machine.loadAverage.toFixed(2)}: `,
     `added p50 ${formatMs(addedMs(latency, 'p50'))}, p99 ${formatMs(addedMs(latency, 'p99'))}; `,
     `throughput ${throughputRatio(throughput).toFixed(2)}× direct (${formatCount(throughput.gateway.callsPerSecond)} `,
-    `vs ${formatCount(throughput.direct.callsPerSecond)} calls/s), gateway CPU ${gatewayCpu}/call; `,
+    `vs ${formatCount(throughput.direct.callsPerSecond)} calls/s), gateway CPU ${gatewayCpu}/call, `,
+    `stack floor ${formatMs(bound.floorMs)}/call (bound ${bound.boundRatio.toFixed(2)}×); `,
     `audit ${formatCount(results.audit[0].rowsPerSecond)} rows/s; `,
     `${formatCount(memory.sessions)} idle sessions ${formatMB(memory.rssBytes)}`,
   ].join('');
@@ -61,7 +66,7 @@ function machineSection(results: BenchResults): string[] {
     '',
     `- CPU: ${machine.cpu}, ${machine.cores} cores; memory ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB`,
     `- Node ${machine.node}; run ${machine.date}; commit ${machine.commit}; took ${results.elapsedSeconds.toFixed(0)} s`,
-    `- 1-minute load average at the start: ${machine.loadAverage.toFixed(2)} (client, gateway and backend share the cores)`,
+    `- 1-minute load average at the start: ${machine.loadAverage.toFixed(2)} (the client and every server share the cores)`,
     ...(busy ? ['- **The machine was busy with other work during this run: the numbers are noisy.**'] : []),
   ];
 }
@@ -84,6 +89,10 @@ export async function writeResultsMarkdown(file: string, results: BenchResults, 
     '## Results',
     '',
     ...buildTables(results).flatMap((table) => [renderMarkdownTable(table), '']),
+    `### ${BOUND_TITLE}`,
+    '',
+    ...describeThroughputBound(results),
+    '',
     ...NOT_MEASURED_YET,
     '',
     HISTORY_HEADING,

@@ -12,7 +12,7 @@ import { measureLatency } from './latency.js';
 import { describeMachine } from './lib/machine.js';
 import { type ChildSet, createChildSet } from './lib/processes.js';
 import { openRawSession } from './lib/raw-client.js';
-import { type RunningServer, startBackend, startGateway, writeGatewayConfig } from './lib/servers.js';
+import { type RunningServer, startBackend, startFloor, startGateway, writeGatewayConfig } from './lib/servers.js';
 import { measureIdleSessionMemory } from './memory.js';
 import { renderText, writeResultsMarkdown } from './report.js';
 import type { BenchResults } from './results.js';
@@ -24,6 +24,8 @@ const REPO_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'RESULTS.md');
 const DIRECT_TOOL = 'echo';
 const GATEWAY_TOOL = 'everything__echo';
+/** The floor answers every tools/call with an echo, whatever the name. */
+const FLOOR_TOOL = 'echo';
 
 const USAGE = `Usage: npm run bench [-- --quick]
 
@@ -54,15 +56,28 @@ async function startGatewayFor(context: BenchContext, name: string, sessionsMax:
   return gateway;
 }
 
-/** Latency (raw and SDK reference) and throughput, direct vs through one gateway. */
+/** Latency (raw and SDK reference) and throughput: direct, through one gateway, and the stack floor. */
 async function measureCalls(context: BenchContext): Promise<Pick<BenchResults, 'latency' | 'sdk' | 'throughput'>> {
   const { settings, backend } = context;
   const gateway = await startGatewayFor(context, 'gateway', 1_000);
+  const floor = await startFloor(context.children, REPO_ROOT);
+  log(`stack floor: ${floor.url} (pid ${floor.child.pid})`);
   log(`latency: ${settings.latencyCalls} calls per path at 1 client`);
-  const sessions = await Promise.all([openRawSession(backend.url), openRawSession(gateway.url)]);
+  const sessions = await Promise.all([backend, gateway, floor].map((server) => openRawSession(server.url)));
+  const [directSession, gatewaySession, floorSession] = sessions;
+  if (!directSession || !gatewaySession || !floorSession) throw new Error('latency: a session did not open');
+  const watch = {
+    direct: [{ name: 'backend', pid: backend.child.pid }],
+    gateway: [
+      { name: 'gateway', pid: gateway.child.pid },
+      { name: 'backend', pid: backend.child.pid },
+    ],
+    floor: [{ name: 'floor', pid: floor.child.pid }],
+  };
   const latency = await measureLatency({
-    direct: { session: sessions[0], tool: DIRECT_TOOL },
-    gateway: { session: sessions[1], tool: GATEWAY_TOOL },
+    direct: { session: directSession, tool: DIRECT_TOOL, watch: watch.direct },
+    gateway: { session: gatewaySession, tool: GATEWAY_TOOL, watch: watch.gateway },
+    floor: { session: floorSession, tool: FLOOR_TOOL, watch: watch.floor },
     calls: settings.latencyCalls,
     warmup: settings.latencyWarmup,
     block: settings.latencyBlock,
@@ -78,17 +93,14 @@ async function measureCalls(context: BenchContext): Promise<Pick<BenchResults, '
 
   log(`throughput: ${settings.clients} clients, ${settings.throughputMs / 1_000} s per path`);
   const throughput = await measureThroughput({
-    direct: { url: backend.url, tool: DIRECT_TOOL },
-    gateway: { url: gateway.url, tool: GATEWAY_TOOL },
+    direct: { url: backend.url, tool: DIRECT_TOOL, watch: watch.direct },
+    gateway: { url: gateway.url, tool: GATEWAY_TOOL, watch: watch.gateway },
+    floor: { url: floor.url, tool: FLOOR_TOOL, watch: watch.floor },
     clients: settings.clients,
     durationMs: settings.throughputMs,
     warmupMs: settings.throughputWarmupMs,
-    watch: [
-      { name: 'gateway', pid: gateway.child.pid },
-      { name: 'backend', pid: backend.child.pid },
-    ],
   });
-  await gateway.child.stop();
+  await Promise.all([gateway.child.stop(), floor.child.stop()]);
   return { latency, sdk, throughput };
 }
 

@@ -61,20 +61,25 @@ export function describeMethod(s: BenchSettings): string {
     '- Backend: `@modelcontextprotocol/server-everything` over Streamable HTTP (`dist/index.js streamableHttp`), a ' +
       'child process on a free port. Gateway: `node bin/portcullis.js serve` as a child process in front of it ' +
       "(temporary config and SQLite database; the repository's rules/, guards/ and keys/; `require_signature: false`, " +
-      '`default_policy: allow`, rate limits far above the load). Client: this process. All three share the machine.',
-    '- Call: `tools/call` of `echo` with `{message: "portcullis bench"}`, directly (`echo`) and through the gateway ' +
-      '(`everything__echo`); every answer is read whole and checked.',
+      '`default_policy: allow`, rate limits far above the load). Stack floor: `bench/lib/floor-server.ts` as a child ' +
+      'process, the front-end stack the design mandates and nothing else (hono + `@hono/node-server` + one SDK ' +
+      '`WebStandardStreamableHTTPServerTransport` per session, answering `initialize` and `tools/call` at once from ' +
+      '`onmessage`; no McpServer, no backend, no audit). Client: this process. All of them share the machine.',
+    '- Call: `tools/call` of `echo` with `{message: "portcullis bench"}`, directly (`echo`), through the gateway ' +
+      '(`everything__echo`) and to the stack floor (`echo`); every answer is read whole and checked.',
     '- Client: raw `fetch` JSON-RPC after a real `initialize` + `notifications/initialized` (headers ' +
       '`mcp-session-id`, `mcp-protocol-version`; JSON or SSE bodies read whole), so the transport is measured, not an ' +
       `SDK client. The SDK Client lines (${n(s.sdkCalls)} calls after ${n(s.sdkWarmup)} warm-up per path) are for ` +
       'reference only.',
     `- Latency: one session per path, ${n(s.latencyCalls)} sequential calls per path after ${n(s.latencyWarmup)} ` +
-      `warm-up, the paths alternating in blocks of ${n(s.latencyBlock)} (and which goes first alternating) to cancel ` +
-      'drift. Added latency = gateway percentile − direct percentile.',
+      `warm-up, the three paths alternating in blocks of ${n(s.latencyBlock)} (their order reversing every round) to ` +
+      'cancel drift. Added latency = gateway percentile − direct percentile. Server CPU/call: utime + stime from ' +
+      "/proc/<pid>/stat of each path's server processes, read around each of its blocks, over its measured calls.",
     `- Throughput: ${s.clients} sessions per path, each calling in a loop; ${s.throughputWarmupMs / 1_000} s warm-up ` +
-      `per path, then ${s.throughputMs / 1_000} s per path measured in A-B-B-A order (direct, gateway, gateway, ` +
-      'direct). CPU per call: utime + stime from /proc/<pid>/stat of the gateway and of the backend, before and ' +
-      'after each slot, divided by the calls completed in it (clock-tick resolution, 10 ms per slot); client CPU ' +
+      `per path, then ${s.throughputMs / 1_000} s per path measured in A-B-C-C-B-A order (direct, gateway, floor, ` +
+      'floor, gateway, direct). CPU per call: utime + stime from /proc/<pid>/stat of the processes each path runs ' +
+      'through (direct: backend; gateway: gateway and backend; floor: the floor server), before and after each ' +
+      'slot, divided by the calls completed in it (clock-tick resolution, 10 ms per slot); client CPU ' +
       'from `process.cpuUsage()` of this process; machine busy = non-idle share of all cores (/proc/stat), other ' +
       'work on the machine included: near 100% means the cores, not the gateway, set the pace.',
     `- Audit: \`createSqliteAuditLog(openDatabase(tmp), {maxPayloadBytes: 65536})\` in this process, ` +

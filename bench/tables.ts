@@ -4,6 +4,9 @@ import { type Summary, formatCount, formatMB, formatMs } from './lib/stats.js';
 import type { BenchResults } from './results.js';
 import type { PathThroughput } from './throughput.js';
 
+/** The name of the stack-floor path in the tables (bench/lib/floor-server.ts). */
+export const FLOOR_PATH = 'stack floor (hono + node-server + SDK transport, no backend)';
+
 export interface Table {
   readonly title: string;
   readonly head: readonly string[];
@@ -31,18 +34,28 @@ function budgetTable(budgets: readonly BudgetCheck[]): Table {
 }
 
 function latencyTable({ latency, sdk }: BenchResults): Table {
-  const row = (name: string, s: Summary): string[] => [name, ...[s.p50, s.p90, s.p99, s.mean].map(formatMs)];
+  // Server CPU per call of the raw-fetch paths: each process the path runs through, from /proc around its blocks.
+  const cpu = (perCall: Readonly<Record<string, number>>): string =>
+    Object.entries(perCall)
+      .map(([name, ms]) => `${name} ${formatMs(ms)}`)
+      .join(' + ');
+  const row = (name: string, s: Summary, perCall?: Readonly<Record<string, number>>): string[] => [
+    name,
+    ...[s.p50, s.p90, s.p99, s.mean].map(formatMs),
+    perCall === undefined ? '—' : cpu(perCall),
+  ];
   const added = [
     ...(['p50', 'p90', 'p99'] as const).map((k) => addedMs(latency, k)),
     latency.gateway.mean - latency.direct.mean,
   ];
   return {
     title: `Latency at 1 client (${formatCount(latency.calls)} calls per path after ${formatCount(latency.warmup)} warm-up)`,
-    head: ['path', 'p50', 'p90', 'p99', 'mean'],
+    head: ['path', 'p50', 'p90', 'p99', 'mean', 'server CPU/call'],
     rows: [
-      row('direct (raw fetch)', latency.direct),
-      row('gateway (raw fetch)', latency.gateway),
-      ['added (gateway − direct)', ...added.map(formatMs)],
+      row('direct (raw fetch)', latency.direct, latency.direct.cpuMsPerCall),
+      row('gateway (raw fetch)', latency.gateway, latency.gateway.cpuMsPerCall),
+      ['added (gateway − direct)', ...added.map(formatMs), ''],
+      row(FLOOR_PATH, latency.floor, latency.floor.cpuMsPerCall),
       row(`direct (SDK Client, ${sdk.calls} calls, reference)`, sdk.direct),
       row(`gateway (SDK Client, ${sdk.calls} calls, reference)`, sdk.gateway),
     ],
@@ -51,13 +64,15 @@ function latencyTable({ latency, sdk }: BenchResults): Table {
 
 function throughputTable({ throughput }: BenchResults): Table {
   const cpu = (ms: number | undefined): string => (ms === undefined || Number.isNaN(ms) ? '—' : formatMs(ms));
-  const row = (name: string, path: PathThroughput, gatewayCpu: boolean): string[] => [
+  // Each path reports the CPU of the processes it runs through only: the others show "—".
+  const row = (name: string, path: PathThroughput): string[] => [
     name,
     formatCount(path.calls),
     formatCount(path.errors),
     formatCount(path.callsPerSecond),
-    gatewayCpu ? cpu(path.cpuMsPerCall.gateway) : '—',
+    cpu(path.cpuMsPerCall.gateway),
     cpu(path.cpuMsPerCall.backend),
+    cpu(path.cpuMsPerCall.floor),
     cpu(path.cpuMsPerCall.client),
     `${(path.machineBusy * 100).toFixed(0)}%`,
   ];
@@ -70,13 +85,15 @@ function throughputTable({ throughput }: BenchResults): Table {
       'calls/s',
       'gateway CPU/call',
       'backend CPU/call',
+      'floor CPU/call',
       'client CPU/call',
       'machine busy',
     ],
     rows: [
-      row('direct', throughput.direct, false),
-      row('gateway', throughput.gateway, true),
-      ['gateway / direct', '', '', `${throughputRatio(throughput).toFixed(2)}×`, '', '', '', ''],
+      row('direct', throughput.direct),
+      row('gateway', throughput.gateway),
+      ['gateway / direct', '', '', `${throughputRatio(throughput).toFixed(2)}×`, '', '', '', '', ''],
+      row(FLOOR_PATH, throughput.floor),
     ],
   };
 }

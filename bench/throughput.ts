@@ -1,30 +1,32 @@
 /**
- * Throughput at 32 concurrent clients: 32 sessions per path, each calling echo in a loop for a fixed time. Direct and
- * gateway run in A-B-B-A order (each half the time per slot) so that linear drift cancels. The CPU time the gateway
- * and the backend used in each slot comes from /proc, divided by the calls completed.
+ * Throughput at 32 concurrent clients: 32 sessions per path, each calling echo in a loop for a fixed time. The paths
+ * (direct, gateway, stack floor) run in A-B-C-C-B-A order (each half the time per slot) so that linear drift cancels.
+ * The CPU time each path's server processes used in its slots comes from /proc, divided by the calls completed.
  */
 import { readCpuTimeMs, readMachineCpu } from './lib/procfs.js';
 import { type RawSession, callEcho, openRawSession } from './lib/raw-client.js';
-
-export interface ThroughputTarget {
-  readonly url: string;
-  readonly tool: string;
-}
 
 export interface WatchedProcess {
   readonly name: string;
   readonly pid: number;
 }
 
+export interface ThroughputTarget {
+  readonly url: string;
+  readonly tool: string;
+  /** The server processes this path runs through, whose CPU time is read around its slots. */
+  readonly watch: readonly WatchedProcess[];
+}
+
 export interface ThroughputOptions {
   readonly direct: ThroughputTarget;
   readonly gateway: ThroughputTarget;
+  readonly floor: ThroughputTarget;
   readonly clients: number;
   /** Measured time per path (split over two slots). */
   readonly durationMs: number;
   /** Unmeasured time per path first. */
   readonly warmupMs: number;
-  readonly watch: readonly WatchedProcess[];
 }
 
 export interface PathThroughput {
@@ -43,6 +45,7 @@ export interface ThroughputResult {
   readonly durationMs: number;
   readonly direct: PathThroughput;
   readonly gateway: PathThroughput;
+  readonly floor: PathThroughput;
 }
 
 interface SlotTotals {
@@ -54,29 +57,38 @@ interface SlotTotals {
   machineTotalMs: number;
 }
 
-/** Opens the sessions, warms both paths up, then measures them A-B-B-A. */
+interface Path {
+  readonly target: ThroughputTarget;
+  readonly sessions: RawSession[];
+  readonly totals: SlotTotals;
+}
+
+/** Opens the sessions, warms every path up, then measures them A-B-C-C-B-A. */
 export async function measureThroughput(options: ThroughputOptions): Promise<ThroughputResult> {
-  const direct = await openSessions(options.direct.url, options.clients);
-  const gateway = await openSessions(options.gateway.url, options.clients);
+  const opened: RawSession[] = [];
+  const open = async (target: ThroughputTarget): Promise<Path> => {
+    const sessions = await openSessions(target.url, options.clients);
+    opened.push(...sessions);
+    return { target, sessions, totals: emptyTotals() };
+  };
   try {
-    const slots: [RawSession[], ThroughputTarget, SlotTotals][] = [];
-    const directTotals = emptyTotals();
-    const gatewayTotals = emptyTotals();
-    await runSlot(direct, options.direct.tool, options.warmupMs, options.watch);
-    await runSlot(gateway, options.gateway.tool, options.warmupMs, options.watch);
-    slots.push([direct, options.direct, directTotals], [gateway, options.gateway, gatewayTotals]);
-    slots.push([gateway, options.gateway, gatewayTotals], [direct, options.direct, directTotals]);
-    for (const [sessions, target, totals] of slots) {
-      addSlot(totals, await runSlot(sessions, target.tool, options.durationMs / 2, options.watch));
+    const direct = await open(options.direct);
+    const gateway = await open(options.gateway);
+    const floor = await open(options.floor);
+    const paths = [direct, gateway, floor];
+    for (const { target, sessions } of paths) await runSlot(sessions, target, options.warmupMs);
+    for (const { target, sessions, totals } of [...paths, ...[...paths].reverse()]) {
+      addSlot(totals, await runSlot(sessions, target, options.durationMs / 2));
     }
     return {
       clients: options.clients,
       durationMs: options.durationMs,
-      direct: toPathThroughput(directTotals),
-      gateway: toPathThroughput(gatewayTotals),
+      direct: toPathThroughput(direct.totals),
+      gateway: toPathThroughput(gateway.totals),
+      floor: toPathThroughput(floor.totals),
     };
   } finally {
-    await Promise.all([...direct, ...gateway].map((session) => session.close()));
+    await Promise.all(opened.map((session) => session.close()));
   }
 }
 
@@ -87,10 +99,10 @@ async function openSessions(url: string, count: number): Promise<RawSession[]> {
 /** Every session loops until the slot's time is up; CPU of the watched processes is read around the slot. */
 async function runSlot(
   sessions: readonly RawSession[],
-  tool: string,
+  target: ThroughputTarget,
   durationMs: number,
-  watch: readonly WatchedProcess[],
 ): Promise<SlotTotals> {
+  const { tool, watch } = target;
   const cpuBefore = watch.map((p) => readCpuTimeMs(p.pid));
   const clientBefore = process.cpuUsage();
   const machineBefore = readMachineCpu();

@@ -13,11 +13,13 @@ export interface BenchChild {
   readonly pid: number;
   /** The last lines the process wrote (stdout and stderr), for error messages. */
   output(): string;
-  /** Resolves with the first match of `pattern` in its stdout; rejects on timeout or exit. */
-  waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+  /** Resolves with the first match of `pattern` in its stdout (or its stderr); rejects on timeout or exit. */
+  waitForOutput(pattern: RegExp, timeoutMs: number, stream?: OutputStream): Promise<RegExpMatchArray>;
   /** SIGTERM, then SIGKILL after a grace period; resolves once it has exited. */
   stop(): Promise<void>;
 }
+
+export type OutputStream = 'stdout' | 'stderr';
 
 export interface SpawnOptions {
   readonly cwd: string;
@@ -57,26 +59,24 @@ export function createChildSet(): ChildSet {
 
 function wrapChild(name: string, child: ChildProcess): BenchChild {
   const lines: string[] = [];
-  let stdout = '';
-  const keep = (chunk: Buffer): void => {
+  const text: Record<OutputStream, string> = { stdout: '', stderr: '' };
+  const keep = (stream: OutputStream, chunk: Buffer): void => {
+    // Only start-up banners are matched; cap what is kept so a chatty child cannot grow memory.
+    text[stream] = (text[stream] + chunk.toString('utf8')).slice(-16_384);
     for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(line);
     lines.splice(0, Math.max(0, lines.length - OUTPUT_LINES_KEPT));
   };
-  child.stdout?.on('data', (chunk: Buffer) => {
-    // Only start-up banners are matched; cap what is kept so a chatty child cannot grow memory.
-    stdout = (stdout + chunk.toString('utf8')).slice(-16_384);
-    keep(chunk);
-  });
-  child.stderr?.on('data', keep);
+  child.stdout?.on('data', (chunk: Buffer) => keep('stdout', chunk));
+  child.stderr?.on('data', (chunk: Buffer) => keep('stderr', chunk));
   const output = (): string => lines.slice(-12).join('\n');
   return {
     name,
     pid: child.pid ?? -1,
     output,
-    waitForOutput: (pattern, timeoutMs) =>
+    waitForOutput: (pattern, timeoutMs, stream = 'stdout') =>
       new Promise((resolve, reject) => {
         const check = (): void => {
-          const match = stdout.match(pattern);
+          const match = text[stream].match(pattern);
           if (match) done(() => resolve(match));
         };
         const onExit = (code: number | null): void =>
@@ -87,11 +87,11 @@ function wrapChild(name: string, child: ChildProcess): BenchChild {
         );
         const done = (settle: () => void): void => {
           clearTimeout(timer);
-          child.stdout?.off('data', check);
+          child[stream]?.off('data', check);
           child.off('exit', onExit);
           settle();
         };
-        child.stdout?.on('data', check);
+        child[stream]?.on('data', check);
         child.once('exit', onExit);
         check();
       }),

@@ -1,6 +1,7 @@
 /**
- * The two servers under test: server-everything over Streamable HTTP (the backend) and the gateway in front of it,
- * each a child process started from the repository, with a temporary config and database for the gateway.
+ * The servers under test: server-everything over Streamable HTTP (the backend), the gateway in front of it, and the
+ * stack floor (floor-server.ts: the gateway's HTTP/MCP front-end stack answering at once), each a child process
+ * started from the repository, with a temporary config and database for the gateway.
  */
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,6 +11,7 @@ import { type BenchChild, type ChildSet, waitForPort } from './processes.js';
 
 const START_TIMEOUT_MS = 30_000;
 const BACKEND_ENTRY = 'node_modules/@modelcontextprotocol/server-everything/dist/index.js';
+const FLOOR_ENTRY = 'bench/lib/floor-server.ts';
 
 export interface RunningServer {
   readonly child: BenchChild;
@@ -38,6 +40,17 @@ export async function startBackend(children: ChildSet, repoRoot: string): Promis
     env: { PORT: String(port) },
   });
   await waitForPort(port, START_TIMEOUT_MS);
+  return { child, url: `http://127.0.0.1:${port}/mcp` };
+}
+
+/** Starts the stack floor on a port the system picks and waits for its "listening <port>" line (stderr). */
+export async function startFloor(children: ChildSet, repoRoot: string): Promise<RunningServer> {
+  const child = children.spawn('stack floor', process.execPath, ['--import', 'tsx', FLOOR_ENTRY], {
+    cwd: repoRoot,
+    env: { PORT: '0' },
+  });
+  const [, port] = await child.waitForOutput(/^listening (\d+)$/m, START_TIMEOUT_MS, 'stderr');
+  if (port === undefined) throw new Error(`stack floor: no port in:\n${child.output()}`);
   return { child, url: `http://127.0.0.1:${port}/mcp` };
 }
 
