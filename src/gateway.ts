@@ -25,6 +25,7 @@ import { createAgentStateStore } from './store/agent-state.js';
 import { listAgents, viewOf } from './agents-view.js';
 import { compilePolicy } from './access/policy.js';
 import { createRateLimiter } from './access/sliding-window.js';
+import { createGatewayIdentity } from './gateway-identity.js';
 import type { AuditRecord } from './store/types.js';
 import { type Backend, type BackendStatus, createBackend } from './upstream/backend.js';
 import { buildHealth } from './health.js';
@@ -92,9 +93,13 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     verified: createRateLimiter({ maxKeys: 100_000 }),
     unverified: createRateLimiter({ maxKeys: 10_000 }),
   };
+  const identity = createGatewayIdentity(config.identity.keys_dir, logger, (agents, problems) =>
+    recordEvent('keys.loaded', { detail: [`${agents.length} agent key(s)`, ...problems].join('\n').slice(0, 4_000) }),
+  );
   const buildLive = (next: Config): LiveState => {
     const policy = compilePolicy(next);
-    const deps = { config: next, policy, limiters, isSuspended: (agent: string) => agentState.isSuspended(agent) };
+    const isSuspended = (agent: string): boolean => agentState.isSuspended(agent);
+    const deps = { config: next, policy, limiters, isSuspended, identity: identity.signatureDeps };
     return { config: next, policy, stages: { request: createRequestStages(deps), response: createResponseStages(deps) } };
   };
   let live = buildLive(config);
@@ -133,6 +138,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     logger,
     isDraining: () => draining,
     onSessionCountChange: (count) => metrics.setSessions(count),
+    authorizeSessionRequest: (request, session) => identity.authorizeSessionRequest(request, session, live.config),
   });
   const publicApp = createPublicApp({
     mcp: endpoint,
@@ -201,6 +207,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     currentConfig: () => live.config,
     backendStatuses: () => new Map([...backends].map(([id, b]) => [id, b.status()])),
     async start() {
+      await identity.open();
       publicServer = await listen(publicApp.fetch, config.server.host, config.server.port);
       url = `http://${formatHost(config.server.host)}:${(publicServer.address() as AddressInfo).port}/mcp`;
       if (adminApp) {
@@ -223,6 +230,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     async stop() {
       draining = true;
       watcher?.close();
+      identity.close();
       for (const timer of timers) clearInterval(timer);
       const closing = publicServer ? closeServer(publicServer) : Promise.resolve();
       await waitFor(() => router.inflightCount() === 0, options.drainTimeoutMs ?? 10_000);

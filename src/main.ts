@@ -4,6 +4,7 @@
  */
 import { type CliIo, EXIT, UsageError } from './cli/io.js';
 import { AGENTS_HELP, runAgents } from './cli/agents.js';
+import { KEYGEN_HELP, runKeygen } from './cli/keygen.js';
 import { LOGS_HELP, runLogs } from './cli/logs.js';
 import { SERVE_HELP, runServe } from './cli/serve.js';
 import { VERIFY_HELP, runVerify } from './cli/verify.js';
@@ -17,6 +18,7 @@ Commands:
   verify    check the config and print every problem
   logs      read the audit log
   agents    list agents; suspend or unsuspend one
+  keygen    create an agent's Ed25519 key pair
 
 Every command takes --config FILE (default config/portcullis.yaml) and --help.
 `;
@@ -28,6 +30,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
   verify: { run: runVerify, help: VERIFY_HELP },
   logs: { run: runLogs, help: LOGS_HELP },
   agents: { run: runAgents, help: AGENTS_HELP },
+  keygen: { run: runKeygen, help: KEYGEN_HELP },
 };
 
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {

@@ -12,12 +12,6 @@ interface Unenforced {
 
 const UNENFORCED: readonly Unenforced[] = [
   {
-    applies: (c) => c.identity.require_signature,
-    problem:
-      'identity.require_signature: true needs request-signature verification, which this build does not have yet; ' +
-      'set it to false to accept unsigned callers (recorded as unverified)',
-  },
-  {
     applies: (c) => Object.values(c.agents).some((agent) => agent.approval.length > 0),
     problem: 'agents.<name>.approval needs the quarantine stage, which this build does not have yet',
   },

@@ -28,6 +28,11 @@ export interface McpEndpointOptions {
   readonly isDraining: () => boolean;
   /** Called when a session opens or closes, to keep gauges current. */
   readonly onSessionCountChange: (count: number) => void;
+  /**
+   * Checks a bodiless GET (stream) or DELETE (end session) on a session: signed by the session's agent when signatures
+   * are required. POSTs are checked by the pipeline's verify-signature stage instead.
+   */
+  readonly authorizeSessionRequest: (request: Request, session: ClientSession) => boolean;
 }
 
 /** Who is calling, as the HTTP edge sees it, and the edge's handles on the raw request. */
@@ -140,7 +145,9 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       const sessionId = request.headers.get('mcp-session-id');
       if (sessionId === null) return transportErrorResponse('session_required');
       const transport = transports.get(sessionId);
-      if (!transport) return transportErrorResponse('session_not_found');
+      const session = transport?.[SESSION_KEY];
+      if (!transport || !session) return transportErrorResponse('session_not_found');
+      if (!options.authorizeSessionRequest(request, session)) return transportErrorResponse('bad_signature');
       return transport.handleRequest(request);
     },
     async closeSession(session) {

@@ -10,6 +10,8 @@ export const TRANSPORT_ERRORS = {
   session_required: { status: 400, code: -32600, message: 'Bad Request: Mcp-Session-Id header is required' },
   bad_agent_name: { status: 400, code: -32600, message: 'Bad Request: invalid X-Portcullis-Agent header' },
   forbidden_origin: { status: 403, code: -32600, message: 'Forbidden: origin or host not allowed' },
+  // Same code and message as the pipeline's bad_signature: one answer for every signature failure.
+  bad_signature: { status: 401, code: -32081, message: 'Request signature rejected' },
   session_not_found: { status: 404, code: -32001, message: 'Session not found' },
   not_acceptable: { status: 406, code: -32600, message: 'Not Acceptable: client must accept application/json and text/event-stream' },
   unsupported_media_type: { status: 415, code: -32600, message: 'Unsupported Media Type: Content-Type must be application/json' },

@@ -29,9 +29,9 @@ export interface ForwardedServerRequest {
 export interface ClientSession {
   readonly id: string;
   readonly port: ClientPort;
-  /** The agent that opened the session and whether a signature proved it (DESIGN.md §1). */
-  readonly agent: string;
-  readonly verified: boolean;
+  /** The agent that opened the session and whether a signature proved it (DESIGN.md §1); fixed at initialize. */
+  agent: string;
+  verified: boolean;
   readonly source: string;
   readonly createdAt: number;
   lastActivity: number;

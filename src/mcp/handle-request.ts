@@ -65,6 +65,11 @@ export async function handleClientRequest(
     };
     const messageCtx: MessageContext = { ...base, target: routed?.target, payload: params, facts };
     const pipeline = await runStages(ctx, live.config.mode, live.stages.request, messageCtx);
+    if (request.method === 'initialize' && pipeline.forward) {
+      // The session belongs to the agent the initialize proved (or claimed, unsigned); later requests must match.
+      session.agent = pipeline.facts.agent;
+      session.verified = pipeline.facts.verified;
+    }
     let acted: Acted = pipeline.forward
       ? await act(ctx, session, call, request, routed)
       : { answer: { error: denialFor(pipeline) }, forwarded: false };

@@ -14,6 +14,7 @@ import { createAclStage } from './stages/check-acl.js';
 import { createSuspensionStage } from './stages/check-suspension.js';
 import { createSourceLimitStage } from './stages/limit-source.js';
 import { createRateLimitStage } from './stages/rate-limit.js';
+import { type SignatureDeps, createSignatureStage } from './stages/verify-signature.js';
 import type { Stage } from './types.js';
 
 /** Everything stage factories need. Limiters live as long as the gateway, so a config reload keeps every quota. */
@@ -23,12 +24,18 @@ export interface StageDeps {
   readonly limiters: { readonly source: RateLimiter; readonly verified: RateLimiter; readonly unverified: RateLimiter };
   /** Operator suspensions (persisted in the store). */
   readonly isSuspended: (agent: string) => boolean;
+  /** Keys, nonce cache and start time for signature verification; they outlive config reloads. */
+  readonly identity: SignatureDeps;
 }
 
 /** The request stages, in order. */
 export function createRequestStages(deps: StageDeps): readonly Stage[] {
   return [
     createSourceLimitStage(deps.config.rate_limit.source, { limiter: deps.limiters.source }),
+    createSignatureStage(
+      { requireSignature: deps.config.identity.require_signature, maxClockSkewS: deps.config.identity.max_clock_skew_s },
+      deps.identity,
+    ),
     createSuspensionStage({ policy: deps.policy }, { isSuspended: deps.isSuspended }),
     createRateLimitStage({ policy: deps.policy }, { verified: deps.limiters.verified, unverified: deps.limiters.unverified }),
     createAclStage({ policy: deps.policy }),

@@ -1,0 +1,58 @@
+/**
+ * The agents' public keys as the gateway uses them: loaded from `identity.keys_dir` at start and again whenever a
+ * file there changes (debounced), so a key added, replaced or removed on disk applies without a restart. A bad file
+ * is reported and skipped; it never stops the good keys from loading.
+ */
+import { type FSWatcher, watch } from 'node:fs';
+import { loadKeyDir } from './key-files.js';
+import { type KeyLookup, keyLookupFromDir } from './key-state.js';
+
+export interface KeyDirectory {
+  /** The keys in force now. */
+  current(): KeyLookup;
+  /** Agents with a loaded key. */
+  agents(): string[];
+  reload(): Promise<void>;
+  close(): void;
+}
+
+export interface KeyDirectoryOptions {
+  readonly dir: string;
+  /** Told after each load: the agents loaded and every file that was refused, with why. */
+  readonly onLoad: (agents: readonly string[], problems: readonly { file: string; reason: string }[]) => void;
+  readonly debounceMs?: number;
+}
+
+export async function openKeyDirectory(options: KeyDirectoryOptions): Promise<KeyDirectory> {
+  let lookup: KeyLookup = keyLookupFromDir(new Map());
+  let agents: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let watcher: FSWatcher | undefined;
+
+  const reload = async (): Promise<void> => {
+    const loaded = await loadKeyDir(options.dir);
+    lookup = keyLookupFromDir(loaded.keys);
+    agents = [...loaded.keys.keys()].sort();
+    options.onLoad(agents, loaded.problems);
+  };
+  await reload();
+  try {
+    watcher = watch(options.dir, { persistent: false }, () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void reload(), options.debounceMs ?? 200);
+      timer.unref();
+    });
+    watcher.on('error', () => undefined);
+  } catch {
+    // A missing directory has no keys to watch; it is reported by the config loader.
+  }
+  return {
+    current: () => lookup,
+    agents: () => agents,
+    reload,
+    close() {
+      clearTimeout(timer);
+      watcher?.close();
+    },
+  };
+}
