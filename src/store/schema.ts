@@ -3,7 +3,7 @@
  * the new migration under ./migrations, which openDatabase applies at start-up.
  */
 import { sql } from 'drizzle-orm';
-import { check, index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { AuditDecision, AuditKind, StageOutcome } from './types.js';
 
 export const AUDIT_KINDS = ['request', 'notification', 'event'] as const satisfies readonly AuditKind[];
@@ -71,4 +71,39 @@ export const agentState = sqliteTable('agent_state', {
   updatedBy: text('updated_by').notNull(),
 });
 
-export const schema = { auditLog, agentState };
+/**
+ * Keys that are no longer an agent's current key: the previous key during its rotation grace (its public key is kept
+ * here, as the file on disk now holds the new one), and revoked keys (refused from the next request on).
+ */
+export const keyState = sqliteTable(
+  'key_state',
+  {
+    agent: text('agent').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    /** base64url raw 32-byte Ed25519 public key. */
+    publicKey: text('public_key').notNull(),
+    status: text('status', { enum: ['previous', 'revoked'] }).notNull(),
+    /** For a previous key: ms since the epoch until which it still verifies. */
+    validUntil: integer('valid_until'),
+    changedAt: integer('changed_at').notNull(),
+    changedBy: text('changed_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agent, t.fingerprint] }), check('key_state_status_check', sql`${t.status} IN ('previous', 'revoked')`)],
+);
+
+/** Agent-to-agent messages (DESIGN.md §1): read without deleting, expire after `messages.ttl_s`. */
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sender: text('sender').notNull(),
+    recipient: text('recipient').notNull(),
+    content: text('content', { mode: 'json' }).notNull(),
+    metadata: text('metadata', { mode: 'json' }),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('messages_recipient_id_idx').on(t.recipient, t.id), index('messages_expires_idx').on(t.expiresAt)],
+);
+
+export const schema = { auditLog, agentState, keyState, messages };
