@@ -4,17 +4,23 @@
  */
 import type { Config } from './config/schema.js';
 import { type KeyDirectory, openKeyDirectory } from './identity/key-directory.js';
-import { keyLookupFromDir } from './identity/key-state.js';
+import { buildKeyLookup } from './identity/key-registry.js';
+import { type KeyLookup, keyLookupFromDir } from './identity/key-state.js';
 import { createNonceCache } from './identity/nonce-cache.js';
 import { verifyRequest } from './identity/verify.js';
 import type { ClientSession } from './mcp/client-session.js';
 import type { Logger } from './observability/logger.js';
 import type { SignatureDeps } from './pipeline/stages/verify-signature.js';
+import type { KeyStateStore } from './store/key-state-store.js';
 
 export interface GatewayIdentity {
   readonly signatureDeps: SignatureDeps;
   /** Loads the key directory and starts watching it. */
   open(): Promise<void>;
+  /** Agents with a key file. */
+  agents(): string[];
+  /** Re-reads the key files and the stored key state (after a rotation or revocation). */
+  refresh(): Promise<void>;
   close(): void;
   authorizeSessionRequest(request: Request, session: ClientSession, config: Config): boolean;
 }
@@ -23,12 +29,17 @@ const NO_KEYS = keyLookupFromDir(new Map());
 
 export function createGatewayIdentity(
   keysDir: string,
+  store: KeyStateStore,
   logger: Logger,
   onKeysLoaded: (agents: readonly string[], problems: readonly string[]) => void,
 ): GatewayIdentity {
   let directory: KeyDirectory | undefined;
+  let lookup: KeyLookup = NO_KEYS;
+  const rebuild = (): void => {
+    lookup = buildKeyLookup(directory?.keys() ?? new Map(), store.list());
+  };
   const signatureDeps: SignatureDeps = {
-    keys: () => directory?.current() ?? NO_KEYS,
+    keys: () => lookup,
     nonces: createNonceCache(),
     startedAt: Date.now(),
   };
@@ -41,9 +52,17 @@ export function createGatewayIdentity(
           const lines = problems.map((p) => `${p.file}: ${p.reason}`);
           for (const line of lines) logger.warn('key file refused', { problem: line });
           logger.info('agent keys loaded', { agents: agents.length });
+          rebuild();
           onKeysLoaded(agents, lines);
         },
       });
+      // The first load reports before `directory` is assigned: build the lookup again now that it is.
+      rebuild();
+    },
+    agents: () => directory?.agents() ?? [],
+    async refresh() {
+      await directory?.reload();
+      rebuild();
     },
     close: () => directory?.close(),
     authorizeSessionRequest(request, session, config) {

@@ -26,6 +26,9 @@ import { listAgents, viewOf } from './agents-view.js';
 import { compilePolicy } from './access/policy.js';
 import { createRateLimiter } from './access/sliding-window.js';
 import { createGatewayIdentity } from './gateway-identity.js';
+import { createKeyStateStore } from './store/key-state-store.js';
+import { createKeyOperations } from './key-operations.js';
+import { createKeyAdmin } from './key-admin.js';
 import type { AuditRecord } from './store/types.js';
 import { type Backend, type BackendStatus, createBackend } from './upstream/backend.js';
 import { buildHealth } from './health.js';
@@ -93,7 +96,8 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     verified: createRateLimiter({ maxKeys: 100_000 }),
     unverified: createRateLimiter({ maxKeys: 10_000 }),
   };
-  const identity = createGatewayIdentity(config.identity.keys_dir, logger, (agents, problems) =>
+  const keyStore = createKeyStateStore(db);
+  const identity = createGatewayIdentity(config.identity.keys_dir, keyStore, logger, (agents, problems) =>
     recordEvent('keys.loaded', { detail: [`${agents.length} agent key(s)`, ...problems].join('\n').slice(0, 4_000) }),
   );
   const buildLive = (next: Config): LiveState => {
@@ -147,6 +151,8 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     logger,
   });
   const adminTokens = config.admin.tokens;
+  const keyOps = createKeyOperations({ keysDir: config.identity.keys_dir, store: keyStore, graceS: () => live.config.identity.rotation_grace_s });
+  const keyAdmin = createKeyAdmin({ ops: keyOps, identity, store: keyStore, recordEvent });
   const agentAdmin = {
     list: () => listAgents(live.config, agentState),
     setSuspended: (agent: string, suspended: boolean, reviewer: string, reason: string | undefined) => {
@@ -156,7 +162,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       return viewOf(agent, live.config, agentState);
     },
   };
-  const adminApp = Object.keys(adminTokens).length > 0 ? createAdminApp({ tokens: adminTokens, metrics, agents: agentAdmin }) : undefined;
+  const adminApp = Object.keys(adminTokens).length > 0 ? createAdminApp({ tokens: adminTokens, metrics, agents: agentAdmin, keys: keyAdmin }) : undefined;
 
   let publicServer: Server | undefined;
   let adminServer: Server | undefined;

@@ -5,6 +5,7 @@
 import { type CliIo, EXIT, UsageError } from './cli/io.js';
 import { AGENTS_HELP, runAgents } from './cli/agents.js';
 import { KEYGEN_HELP, runKeygen } from './cli/keygen.js';
+import { KEYS_HELP, runKeys } from './cli/keys.js';
 import { LOGS_HELP, runLogs } from './cli/logs.js';
 import { SERVE_HELP, runServe } from './cli/serve.js';
 import { VERIFY_HELP, runVerify } from './cli/verify.js';
@@ -19,6 +20,7 @@ Commands:
   logs      read the audit log
   agents    list agents; suspend or unsuspend one
   keygen    create an agent's Ed25519 key pair
+  keys      list, rotate or revoke agents' keys
 
 Every command takes --config FILE (default config/portcullis.yaml) and --help.
 `;
@@ -31,6 +33,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
   logs: { run: runLogs, help: LOGS_HELP },
   agents: { run: runAgents, help: AGENTS_HELP },
   keygen: { run: runKeygen, help: KEYGEN_HELP },
+  keys: { run: runKeys, help: KEYS_HELP },
 };
 
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {

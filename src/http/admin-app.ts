@@ -5,12 +5,14 @@
 import { Hono } from 'hono';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { type AgentAdmin, mountAgentRoutes } from './admin-agents.js';
+import { type KeyAdmin, mountKeyRoutes } from './admin-keys.js';
 import { createTokenCheck } from './bearer-auth.js';
 
 export interface AdminAppOptions {
   readonly tokens: Readonly<Record<string, string>>;
   readonly metrics: GatewayMetrics;
   readonly agents: AgentAdmin;
+  readonly keys: KeyAdmin;
 }
 
 type AdminEnv = { Variables: { reviewer: string } };
@@ -33,6 +35,7 @@ export function createAdminApp(options: AdminAppOptions): Hono<AdminEnv> {
     return c.body(await options.metrics.render());
   });
   mountAgentRoutes(app, options.agents);
+  mountKeyRoutes(app, options.keys);
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   return app;
 }

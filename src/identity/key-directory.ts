@@ -5,11 +5,11 @@
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { loadKeyDir } from './key-files.js';
-import { type KeyLookup, keyLookupFromDir } from './key-state.js';
+import type { PublicKeyInfo } from './keys.js';
 
 export interface KeyDirectory {
-  /** The keys in force now. */
-  current(): KeyLookup;
+  /** Each agent's current key, as its `NAME.pub` holds it now. */
+  keys(): ReadonlyMap<string, PublicKeyInfo>;
   /** Agents with a loaded key. */
   agents(): string[];
   reload(): Promise<void>;
@@ -18,20 +18,20 @@ export interface KeyDirectory {
 
 export interface KeyDirectoryOptions {
   readonly dir: string;
-  /** Told after each load: the agents loaded and every file that was refused, with why. */
+  /** Told after each load (the first one before `openKeyDirectory` returns): the agents loaded and every file refused. */
   readonly onLoad: (agents: readonly string[], problems: readonly { file: string; reason: string }[]) => void;
   readonly debounceMs?: number;
 }
 
 export async function openKeyDirectory(options: KeyDirectoryOptions): Promise<KeyDirectory> {
-  let lookup: KeyLookup = keyLookupFromDir(new Map());
+  let keys: ReadonlyMap<string, PublicKeyInfo> = new Map();
   let agents: string[] = [];
   let timer: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
 
   const reload = async (): Promise<void> => {
     const loaded = await loadKeyDir(options.dir);
-    lookup = keyLookupFromDir(loaded.keys);
+    keys = loaded.keys;
     agents = [...loaded.keys.keys()].sort();
     options.onLoad(agents, loaded.problems);
   };
@@ -47,7 +47,7 @@ export async function openKeyDirectory(options: KeyDirectoryOptions): Promise<Ke
     // A missing directory has no keys to watch; it is reported by the config loader.
   }
   return {
-    current: () => lookup,
+    keys: () => keys,
     agents: () => agents,
     reload,
     close() {
