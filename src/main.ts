@@ -4,6 +4,7 @@
  */
 import { type CliIo, EXIT, UsageError } from './cli/io.js';
 import { AGENTS_HELP, runAgents } from './cli/agents.js';
+import { CONNECT_HELP, runConnect } from './cli/connect.js';
 import { KEYGEN_HELP, runKeygen } from './cli/keygen.js';
 import { KEYS_HELP, runKeys } from './cli/keys.js';
 import { LOGS_HELP, runLogs } from './cli/logs.js';
@@ -21,6 +22,7 @@ Commands:
   agents    list agents; suspend or unsuspend one
   keygen    create an agent's Ed25519 key pair
   keys      list, rotate or revoke agents' keys
+  connect   a stdio MCP server that signs as an agent and forwards to the gateway
 
 Every command takes --config FILE (default config/portcullis.yaml) and --help.
 `;
@@ -34,6 +36,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
   agents: { run: runAgents, help: AGENTS_HELP },
   keygen: { run: runKeygen, help: KEYGEN_HELP },
   keys: { run: runKeys, help: KEYS_HELP },
+  connect: { run: runConnect, help: CONNECT_HELP },
 };
 
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
