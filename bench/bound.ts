@@ -18,6 +18,8 @@ export interface ThroughputBound {
   readonly floorClientMs: number;
   /** The gateway process's CPU per call. */
   readonly gatewayMs: number;
+  /** The client's CPU per call on the gateway path (it signs every request). */
+  readonly gatewayClientMs: number;
   /** Gateway + backend + client CPU per call on the gateway path. */
   readonly gatewayPathMs: number;
   /** direct / (direct + floor): the ratio a gateway as cheap as the floor could reach on the same cores. */
@@ -37,7 +39,8 @@ export function throughputBound(throughput: ThroughputResult): ThroughputBound {
   const directMs = directBackendMs + directClientMs;
   const floorMs = cpuOf(floor.cpuMsPerCall, 'floor');
   const gatewayMs = cpuOf(gateway.cpuMsPerCall, 'gateway');
-  const gatewayPathMs = gatewayMs + cpuOf(gateway.cpuMsPerCall, 'backend') + cpuOf(gateway.cpuMsPerCall, 'client');
+  const gatewayClientMs = cpuOf(gateway.cpuMsPerCall, 'client');
+  const gatewayPathMs = gatewayMs + cpuOf(gateway.cpuMsPerCall, 'backend') + gatewayClientMs;
   return {
     directMs,
     directBackendMs,
@@ -45,6 +48,7 @@ export function throughputBound(throughput: ThroughputResult): ThroughputBound {
     floorMs,
     floorClientMs: cpuOf(floor.cpuMsPerCall, 'client'),
     gatewayMs,
+    gatewayClientMs,
     gatewayPathMs,
     boundRatio: directMs / (directMs + floorMs),
     predictedRatio: directMs / gatewayPathMs,
@@ -81,7 +85,8 @@ export function describeThroughputBound({
     `- stack floor: ${ms(b.floorMs)} in the floor server, which answers at once with no backend (client ` +
       `${ms(b.floorClientMs)});`,
     `- gateway: ${ms(b.gatewayMs)} in the gateway process (the floor is ${floorShare} of it); the whole gateway path ` +
-      `cost ${ms(b.gatewayPathMs)} (gateway + backend + client).`,
+      `cost ${ms(b.gatewayPathMs)} (gateway + backend + client; the client signs every gateway request: client ` +
+      `${ms(b.gatewayClientMs)} per call here, ${ms(b.directClientMs)} direct).`,
     '',
     `At 1 client (the latency run's sequential calls) the same servers used: backend ${ms(one.backend)} per direct ` +
       `call, floor server ${ms(one.floor)}, gateway process ${ms(one.gateway)}.`,

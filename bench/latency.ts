@@ -2,10 +2,11 @@
  * Latency at one client: the same `tools/call` of echo, sequentially, directly to the backend, through the gateway
  * and to the stack floor. The paths alternate in blocks (and their order reverses every round) so that drift of the
  * machine (other load, CPU frequency, JIT) falls on all alike. The CPU time of each path's server processes is read
- * from /proc around its blocks, so the cost per call at one client comes from the same calls.
+ * from /proc around its blocks, so the cost per call at one client comes from the same calls. Each request is
+ * serialized, and on a signed session signed, just before the timer starts: signing is the client's cost, timed apart.
  */
 import { readCpuTimeMs } from './lib/procfs.js';
-import { type RawSession, callEcho } from './lib/raw-client.js';
+import { type RawSession, prepareEcho, sendEcho } from './lib/raw-client.js';
 import { type Summary, summarize } from './lib/stats.js';
 import type { WatchedProcess } from './throughput.js';
 
@@ -31,6 +32,8 @@ export interface LatencyOptions {
 export interface PathLatency extends Summary {
   /** CPU milliseconds per measured call, by watched process name. */
   readonly cpuMsPerCall: Readonly<Record<string, number>>;
+  /** On a signed session: the client's time to serialize and sign each measured request (outside the latency). */
+  readonly signing?: Summary;
 }
 
 export interface LatencyResult {
@@ -43,6 +46,7 @@ export interface LatencyResult {
 
 interface PathSamples {
   readonly ms: number[];
+  readonly signMs: number[];
   readonly cpuMs: Record<string, number>;
 }
 
@@ -64,12 +68,17 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyRe
 
 function toPathLatency(samples: PathSamples | undefined): PathLatency {
   const ms = samples?.ms ?? [];
+  const signMs = samples?.signMs ?? [];
   const perCall = Object.entries(samples?.cpuMs ?? {}).map(([name, cpu]) => [name, cpu / ms.length] as const);
-  return { ...summarize(ms), cpuMsPerCall: Object.fromEntries(perCall) };
+  return {
+    ...summarize(ms),
+    cpuMsPerCall: Object.fromEntries(perCall),
+    ...(signMs.length > 0 ? { signing: summarize(signMs) } : {}),
+  };
 }
 
 async function runBlocks(paths: readonly LatencyPath[], callsPerPath: number, block: number): Promise<PathSamples[]> {
-  const samples = paths.map((): PathSamples => ({ ms: [], cpuMs: {} }));
+  const samples = paths.map((): PathSamples => ({ ms: [], signMs: [], cpuMs: {} }));
   for (let round = 0; round * block < callsPerPath; round++) {
     const count = Math.min(block, callsPerPath - round * block);
     const order = round % 2 === 0 ? paths.map((_, i) => i) : paths.map((_, i) => paths.length - 1 - i);
@@ -79,8 +88,11 @@ async function runBlocks(paths: readonly LatencyPath[], callsPerPath: number, bl
       if (path === undefined || into === undefined) continue;
       const cpuBefore = path.watch.map((p) => readCpuTimeMs(p.pid));
       for (let i = 0; i < count; i++) {
+        const preparing = performance.now();
+        const prepared = prepareEcho(path.session, path.tool, MESSAGE);
         const started = performance.now();
-        await callEcho(path.session, path.tool, MESSAGE);
+        if (path.session.signed) into.signMs.push(started - preparing);
+        await sendEcho(path.session, prepared, MESSAGE);
         into.ms.push(performance.now() - started);
       }
       path.watch.forEach((p, i) => {

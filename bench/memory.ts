@@ -1,9 +1,11 @@
 /**
  * Memory with idle sessions: N sessions opened against a fresh gateway (raw initialize + initialized, then nothing),
  * and the gateway's resident set size from /proc before and after. HTTP backend sessions open lazily on first use,
- * so idle sessions cost the gateway only its own state.
+ * so idle sessions cost the gateway only its own state. Both requests of each session are signed, as on the measured
+ * path, so the RSS includes what signed sessions keep (the session's agent, the nonces seen).
  */
 import { readRssBytes } from './lib/procfs.js';
+import type { RequestSigner } from './lib/identity.js';
 import { type RawSession, openRawSession } from './lib/raw-client.js';
 
 export interface MemoryResult {
@@ -16,7 +18,12 @@ const OPEN_CONCURRENCY = 16;
 const SETTLE_MS = 1_000;
 
 /** Opens `sessions` sessions (16 at a time), lets the gateway settle, reads its RSS; the sessions stay open. */
-export async function measureIdleSessionMemory(url: string, pid: number, sessions: number): Promise<MemoryResult> {
+export async function measureIdleSessionMemory(
+  url: string,
+  pid: number,
+  sessions: number,
+  signer: RequestSigner,
+): Promise<MemoryResult> {
   await sleep(SETTLE_MS);
   const baselineRssBytes = readRssBytes(pid);
   const opened: RawSession[] = [];
@@ -24,7 +31,7 @@ export async function measureIdleSessionMemory(url: string, pid: number, session
   const worker = async (): Promise<void> => {
     while (next < sessions) {
       next++;
-      opened.push(await openRawSession(url, { clientName: 'portcullis-bench-idle' }));
+      opened.push(await openRawSession(url, { clientName: 'portcullis-bench-idle', signer }));
     }
   };
   await Promise.all(Array.from({ length: OPEN_CONCURRENCY }, worker));

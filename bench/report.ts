@@ -7,26 +7,36 @@ import { format, resolveConfig } from 'prettier';
 import { describeThroughputBound, throughputBound } from './bound.js';
 import { addedMs, throughputRatio } from './budgets.js';
 import { formatCount, formatMB, formatMs } from './lib/stats.js';
+import { describePipeline } from './pipeline.js';
 import type { BenchResults } from './results.js';
 import { buildTables, renderMarkdownTable, renderTextTable } from './tables.js';
 
 const HISTORY_HEADING = '## History';
 const BOUND_TITLE = 'What bounds the throughput';
+const PIPELINE_TITLE = 'Gateway pipeline under test';
 
-const NOT_MEASURED_YET = [
-  '### Not measured yet',
-  '',
-  '- Rule scan (≤ 20 ms per MiB plus a constant, every shipped rule): arrives with the scanner (`scan-rules`).',
-  '- One guard call (≤ 0.2 ms p50 including isolation; a looping guard stopped within `timeout_ms` + 50 ms): arrives',
-  '  with the guard runtime (`run-guards`).',
-  '- The full pipeline of the latency budget (signature, ACL, every shipped rule, three guards, audit): this build',
-  '  runs only the stages it has; the numbers above grow as stages arrive.',
-];
+function notMeasuredYet({ pipeline }: BenchResults): string[] {
+  const missing = pipeline.notRun.map((stage) => `\`${stage}\``).join(', ');
+  return [
+    '### Not measured yet',
+    '',
+    '- Rule scan (≤ 20 ms per MiB plus a constant, every shipped rule): arrives with the scanner (`scan-rules`).',
+    '- One guard call (≤ 0.2 ms p50 including isolation; a looping guard stopped within `timeout_ms` + 50 ms): arrives',
+    '  with the guard runtime (`run-guards`).',
+    ...(missing === ''
+      ? []
+      : [
+          '- The full pipeline of the latency budget (signature, ACL, every shipped rule, three guards, audit): this',
+          `  build does not run ${missing} yet; the gateway numbers above grow as they arrive.`,
+        ]),
+  ];
+}
 
-/** The run as aligned plain-text tables, then what bounds the throughput. */
+/** The run: what the gateway ran, aligned plain-text tables, then what bounds the throughput. */
 export function renderText(results: BenchResults): string {
+  const pipeline = [PIPELINE_TITLE, ...describePipeline(results.pipeline)].join('\n');
   const bound = [BOUND_TITLE, ...describeThroughputBound(results)].join('\n');
-  return [...buildTables(results).map(renderTextTable), bound].join('\n\n');
+  return [pipeline, ...buildTables(results).map(renderTextTable), bound].join('\n\n');
 }
 
 /** One line for the History section. */
@@ -36,7 +46,8 @@ export function historyLine(results: BenchResults): string {
   const gatewayCpu = formatMs(throughput.gateway.cpuMsPerCall.gateway ?? Number.NaN);
   const bound = throughputBound(throughput);
   return [
-    `- ${when}, ${machine.commit}, ${machine.cores} cores, load ${machine.loadAverage.toFixed(2)}: `,
+    `- ${when}, ${machine.commit}, ${machine.cores} cores, load ${machine.loadAverage.toFixed(2)}, `,
+    `signed, ${results.pipeline.stages.length} gateway stages: `,
     `added p50 ${formatMs(addedMs(latency, 'p50'))}, p99 ${formatMs(addedMs(latency, 'p99'))}; `,
     `throughput ${throughputRatio(throughput).toFixed(2)}× direct (${formatCount(throughput.gateway.callsPerSecond)} `,
     `vs ${formatCount(throughput.direct.callsPerSecond)} calls/s), gateway CPU ${gatewayCpu}/call, `,
@@ -88,12 +99,15 @@ export async function writeResultsMarkdown(file: string, results: BenchResults, 
     '',
     '## Results',
     '',
+    `### ${PIPELINE_TITLE}`,
+    '',
+    ...describePipeline(results.pipeline).flatMap((paragraph) => [paragraph, '']),
     ...buildTables(results).flatMap((table) => [renderMarkdownTable(table), '']),
     `### ${BOUND_TITLE}`,
     '',
     ...describeThroughputBound(results),
     '',
-    ...NOT_MEASURED_YET,
+    ...notMeasuredYet(results),
     '',
     HISTORY_HEADING,
     '',

@@ -4,6 +4,7 @@ import type { LatencyResult } from './latency.js';
 import type { MachineInfo } from './lib/machine.js';
 import type { Summary } from './lib/stats.js';
 import type { MemoryResult } from './memory.js';
+import type { PipelineResult } from './pipeline.js';
 import type { ThroughputResult } from './throughput.js';
 
 export interface SdkReference {
@@ -15,6 +16,8 @@ export interface SdkReference {
 export interface BenchResults {
   readonly quick: boolean;
   readonly machine: MachineInfo;
+  /** What the measured gateway path ran, read back from the gateway's audit log. */
+  readonly pipeline: PipelineResult;
   readonly latency: LatencyResult;
   readonly sdk: SdkReference;
   readonly throughput: ThroughputResult;

@@ -9,13 +9,23 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureAuditThroughput } from './audit.js';
 import { measureLatency } from './latency.js';
+import { type BenchIdentity, createBenchIdentity } from './lib/identity.js';
 import { describeMachine } from './lib/machine.js';
 import { type ChildSet, createChildSet } from './lib/processes.js';
 import { openRawSession } from './lib/raw-client.js';
-import { type RunningServer, startBackend, startFloor, startGateway, writeGatewayConfig } from './lib/servers.js';
+import {
+  type RunningServer,
+  gatewayDatabase,
+  startBackend,
+  startFloor,
+  startGateway,
+  writeGatewayConfig,
+} from './lib/servers.js';
 import { measureIdleSessionMemory } from './memory.js';
+import { checkGatewayRefuses, readPipeline } from './pipeline.js';
 import { renderText, writeResultsMarkdown } from './report.js';
 import type { BenchResults } from './results.js';
+import { createSigningFetch } from '../src/identity/signer.js';
 import { measureSdkLatency } from './sdk-reference.js';
 import { type BenchSettings, benchSettings, describeMethod } from './settings.js';
 import { measureThroughput } from './throughput.js';
@@ -41,6 +51,8 @@ interface BenchContext {
   readonly children: ChildSet;
   readonly workDir: string;
   readonly backend: RunningServer;
+  /** The agent that signs every gateway request. */
+  readonly identity: BenchIdentity;
 }
 
 async function startGatewayFor(context: BenchContext, name: string, sessionsMax: number): Promise<RunningServer> {
@@ -50,20 +62,34 @@ async function startGatewayFor(context: BenchContext, name: string, sessionsMax:
     name,
     backendUrl: context.backend.url,
     sessionsMax,
+    agent: context.identity.agent,
+    keysDir: context.identity.keysDir,
   });
   const gateway = await startGateway(context.children, REPO_ROOT, config);
   log(`${name}: ${gateway.url} (pid ${gateway.child.pid})`);
+  // Signatures and the ACL are on: an unsigned request and a call outside the allow list are refused.
+  await checkGatewayRefuses(gateway.url, context.identity.sign);
   return gateway;
 }
 
-/** Latency (raw and SDK reference) and throughput: direct, through one gateway, and the stack floor. */
-async function measureCalls(context: BenchContext): Promise<Pick<BenchResults, 'latency' | 'sdk' | 'throughput'>> {
-  const { settings, backend } = context;
+/**
+ * Latency (raw and SDK reference) and throughput: direct, through one gateway (every request signed), and the stack
+ * floor; then what the gateway ran, from its audit log.
+ */
+async function measureCalls(
+  context: BenchContext,
+): Promise<Pick<BenchResults, 'latency' | 'sdk' | 'throughput' | 'pipeline'>> {
+  const { settings, backend, identity } = context;
+  const signer = identity.sign;
   const gateway = await startGatewayFor(context, 'gateway', 1_000);
   const floor = await startFloor(context.children, REPO_ROOT);
   log(`stack floor: ${floor.url} (pid ${floor.child.pid})`);
   log(`latency: ${settings.latencyCalls} calls per path at 1 client`);
-  const sessions = await Promise.all([backend, gateway, floor].map((server) => openRawSession(server.url)));
+  const sessions = await Promise.all([
+    openRawSession(backend.url),
+    openRawSession(gateway.url, { signer }),
+    openRawSession(floor.url),
+  ]);
   const [directSession, gatewaySession, floorSession] = sessions;
   if (!directSession || !gatewaySession || !floorSession) throw new Error('latency: a session did not open');
   const watch = {
@@ -88,20 +114,33 @@ async function measureCalls(context: BenchContext): Promise<Pick<BenchResults, '
   const sdk = {
     calls: settings.sdkCalls,
     direct: await measureSdkLatency(backend.url, DIRECT_TOOL, settings.sdkCalls, settings.sdkWarmup),
-    gateway: await measureSdkLatency(gateway.url, GATEWAY_TOOL, settings.sdkCalls, settings.sdkWarmup),
+    gateway: await measureSdkLatency(
+      gateway.url,
+      GATEWAY_TOOL,
+      settings.sdkCalls,
+      settings.sdkWarmup,
+      createSigningFetch({ agent: identity.agent, privateKey: identity.privateKeyPem }),
+    ),
   };
 
   log(`throughput: ${settings.clients} clients, ${settings.throughputMs / 1_000} s per path`);
   const throughput = await measureThroughput({
     direct: { url: backend.url, tool: DIRECT_TOOL, watch: watch.direct },
-    gateway: { url: gateway.url, tool: GATEWAY_TOOL, watch: watch.gateway },
+    gateway: { url: gateway.url, tool: GATEWAY_TOOL, watch: watch.gateway, signer },
     floor: { url: floor.url, tool: FLOOR_TOOL, watch: watch.floor },
     clients: settings.clients,
     durationMs: settings.throughputMs,
     warmupMs: settings.throughputWarmupMs,
   });
   await Promise.all([gateway.child.stop(), floor.child.stop()]);
-  return { latency, sdk, throughput };
+  const pipeline = await readPipeline({
+    dbPath: gatewayDatabase(context.workDir, 'gateway'),
+    agent: identity.agent,
+    repoRoot: REPO_ROOT,
+    minRows: settings.latencyWarmup + settings.latencyCalls,
+  });
+  log(`gateway stages: ${pipeline.stages.join(' → ')} (${pipeline.rowsChecked} audit rows checked)`);
+  return { latency, sdk, throughput, pipeline };
 }
 
 async function measureAudit(settings: BenchSettings): Promise<BenchResults['audit']> {
@@ -121,13 +160,14 @@ async function run(settings: BenchSettings, children: ChildSet, workDir: string)
   const machine = describeMachine(REPO_ROOT);
   const backend = await startBackend(children, REPO_ROOT);
   log(`backend: ${backend.url} (pid ${backend.child.pid})`);
-  const context: BenchContext = { settings, children, workDir, backend };
+  const identity = await createBenchIdentity(join(workDir, 'keys'));
+  const context: BenchContext = { settings, children, workDir, backend, identity };
 
   const calls = await measureCalls(context);
   const audit = await measureAudit(settings);
   log(`memory: ${settings.idleSessions} idle sessions`);
   const idle = await startGatewayFor(context, 'idle', settings.idleSessions + 100);
-  const memory = await measureIdleSessionMemory(idle.url, idle.child.pid, settings.idleSessions);
+  const memory = await measureIdleSessionMemory(idle.url, idle.child.pid, settings.idleSessions, identity.sign);
   await children.stopAll();
 
   const elapsedSeconds = (performance.now() - started) / 1_000;
@@ -161,7 +201,7 @@ async function main(): Promise<number> {
     if (settings.quick) {
       log('quick run: bench/RESULTS.md not updated');
     } else {
-      await writeResultsMarkdown(RESULTS_FILE, results, describeMethod(settings));
+      await writeResultsMarkdown(RESULTS_FILE, results, describeMethod(settings, results.pipeline));
       log(`wrote ${RESULTS_FILE} (${results.elapsedSeconds.toFixed(0)} s)`);
     }
     return 0;

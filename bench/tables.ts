@@ -48,16 +48,21 @@ function latencyTable({ latency, sdk }: BenchResults): Table {
     ...(['p50', 'p90', 'p99'] as const).map((k) => addedMs(latency, k)),
     latency.gateway.mean - latency.direct.mean,
   ];
+  // The client's own time to serialize and sign each gateway request, taken just before the timed span.
+  const signing = latency.gateway.signing;
+  const signingRow =
+    signing === undefined ? [] : [[...row('client: serialize + sign each gateway call (before its timer)', signing)]];
   return {
     title: `Latency at 1 client (${formatCount(latency.calls)} calls per path after ${formatCount(latency.warmup)} warm-up)`,
     head: ['path', 'p50', 'p90', 'p99', 'mean', 'server CPU/call'],
     rows: [
-      row('direct (raw fetch)', latency.direct, latency.direct.cpuMsPerCall),
-      row('gateway (raw fetch)', latency.gateway, latency.gateway.cpuMsPerCall),
+      row('direct (raw fetch, unsigned)', latency.direct, latency.direct.cpuMsPerCall),
+      row('gateway (raw fetch, signed)', latency.gateway, latency.gateway.cpuMsPerCall),
       ['added (gateway − direct)', ...added.map(formatMs), ''],
+      ...signingRow,
       row(FLOOR_PATH, latency.floor, latency.floor.cpuMsPerCall),
       row(`direct (SDK Client, ${sdk.calls} calls, reference)`, sdk.direct),
-      row(`gateway (SDK Client, ${sdk.calls} calls, reference)`, sdk.gateway),
+      row(`gateway (SDK Client + createSigningFetch, ${sdk.calls} calls, reference)`, sdk.gateway),
     ],
   };
 }
@@ -90,8 +95,8 @@ function throughputTable({ throughput }: BenchResults): Table {
       'machine busy',
     ],
     rows: [
-      row('direct', throughput.direct),
-      row('gateway', throughput.gateway),
+      row('direct (unsigned)', throughput.direct),
+      row('gateway (signed)', throughput.gateway),
       ['gateway / direct', '', '', `${throughputRatio(throughput).toFixed(2)}×`, '', '', '', '', ''],
       row(FLOOR_PATH, throughput.floor),
     ],

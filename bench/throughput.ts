@@ -2,9 +2,13 @@
  * Throughput at 32 concurrent clients: 32 sessions per path, each calling echo in a loop for a fixed time. The paths
  * (direct, gateway, stack floor) run in A-B-C-C-B-A order (each half the time per slot) so that linear drift cancels.
  * The CPU time each path's server processes used in its slots comes from /proc, divided by the calls completed.
+ * A path with a signer signs every request in the loop, so its client CPU includes the signing. A refusal by the
+ * gateway's pipeline or a wrong answer stops the run (a misconfiguration must not pass for fast calls); only transport
+ * failures are counted as errors.
  */
 import { readCpuTimeMs, readMachineCpu } from './lib/procfs.js';
-import { type RawSession, callEcho, openRawSession } from './lib/raw-client.js';
+import type { RequestSigner } from './lib/identity.js';
+import { JsonRpcError, type RawSession, UnexpectedResultError, callEcho, openRawSession } from './lib/raw-client.js';
 
 export interface WatchedProcess {
   readonly name: string;
@@ -16,6 +20,8 @@ export interface ThroughputTarget {
   readonly tool: string;
   /** The server processes this path runs through, whose CPU time is read around its slots. */
   readonly watch: readonly WatchedProcess[];
+  /** Signs every request of the path's sessions (the gateway); none: unsigned. */
+  readonly signer?: RequestSigner;
 }
 
 export interface ThroughputOptions {
@@ -67,7 +73,7 @@ interface Path {
 export async function measureThroughput(options: ThroughputOptions): Promise<ThroughputResult> {
   const opened: RawSession[] = [];
   const open = async (target: ThroughputTarget): Promise<Path> => {
-    const sessions = await openSessions(target.url, options.clients);
+    const sessions = await openSessions(target, options.clients);
     opened.push(...sessions);
     return { target, sessions, totals: emptyTotals() };
   };
@@ -92,8 +98,14 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
   }
 }
 
-async function openSessions(url: string, count: number): Promise<RawSession[]> {
-  return Promise.all(Array.from({ length: count }, () => openRawSession(url)));
+async function openSessions(target: ThroughputTarget, count: number): Promise<RawSession[]> {
+  const options = target.signer === undefined ? {} : { signer: target.signer };
+  return Promise.all(Array.from({ length: count }, () => openRawSession(target.url, options)));
+}
+
+/** A refusal by the gateway's pipeline, or an answer that is not the echo: the configuration is wrong. */
+function isFatal(error: unknown): boolean {
+  return (error instanceof JsonRpcError && error.isDenial) || error instanceof UnexpectedResultError;
 }
 
 /** Every session loops until the slot's time is up; CPU of the watched processes is read around the slot. */
@@ -109,17 +121,20 @@ async function runSlot(
   const started = performance.now();
   const deadline = started + durationMs;
   const totals = emptyTotals();
+  let fatal: unknown;
   const loop = async (session: RawSession): Promise<void> => {
-    while (performance.now() < deadline) {
+    while (fatal === undefined && performance.now() < deadline) {
       try {
         await callEcho(session, tool, 'portcullis bench');
         totals.calls++;
-      } catch {
-        totals.errors++;
+      } catch (error) {
+        if (isFatal(error)) fatal ??= error;
+        else totals.errors++;
       }
     }
   };
   await Promise.all(sessions.map(loop));
+  if (fatal !== undefined) throw new Error(`throughput (${target.url}): ${String(fatal)}`, { cause: fatal });
   totals.ms = performance.now() - started;
   watch.forEach((p, i) => (totals.cpuMs[p.name] = readCpuTimeMs(p.pid) - (cpuBefore[i] ?? 0)));
   const client = process.cpuUsage(clientBefore);

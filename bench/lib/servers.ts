@@ -60,19 +60,30 @@ export interface GatewayConfigOptions {
   readonly name: string;
   readonly backendUrl: string;
   readonly sessionsMax: number;
+  /** The one agent, whose key pair is in `keysDir`; it must sign every request. */
+  readonly agent: string;
+  readonly keysDir: string;
 }
 
+/** The one tool the agent may call (a policy glob over `<backend>/<original name>`). */
+export const ALLOWED_TOOL = 'everything/echo';
+
 /**
- * Writes a gateway config into `dir`: the backend as `everything` over HTTP, the repository's rules, guards and keys
- * (so every shipped rule and guard is in the path as they arrive), a fresh database, limits far above the load.
+ * Writes a gateway config into `dir` for the full pipeline as it exists: signatures required (the agent's key in
+ * `keysDir`), `default_policy: deny` with the agent allowed `everything/echo` only, the repository's rules/ and guards/
+ * (so every shipped rule and guard is in the path as they arrive), the backend as `everything` over HTTP, a fresh
+ * database, and every rate limit (global, per source, the agent's) far above the load. The gateway's nonce cache (100,000
+ * nonces per 2 × `max_clock_skew_s` = 120 s) is left as shipped: a run sends far fewer signed requests in that window,
+ * and a full cache would refuse with -32081, which stops the run rather than skew it.
  */
 export function writeGatewayConfig(options: GatewayConfigOptions): string {
   const generous = { requests: 1_000_000_000, window_s: 1 };
   const config = {
     server: { host: '127.0.0.1', port: 0 },
-    identity: { require_signature: false, keys_dir: join(options.repoRoot, 'keys') },
-    default_policy: 'allow',
-    storage: { sqlite: join(options.dir, `${options.name}.db`) },
+    identity: { require_signature: true, keys_dir: options.keysDir },
+    default_policy: 'deny',
+    agents: { [options.agent]: { allow: [ALLOWED_TOOL], rate_limit: { requests: 100_000_000, window_s: 60 } } },
+    storage: { sqlite: gatewayDatabase(options.dir, options.name) },
     sessions: { max: options.sessionsMax },
     rules: { dirs: [join(options.repoRoot, 'rules')] },
     guards: { dir: join(options.repoRoot, 'guards') },
@@ -82,6 +93,11 @@ export function writeGatewayConfig(options: GatewayConfigOptions): string {
   const file = join(options.dir, `${options.name}.yaml`);
   writeFileSync(file, `# Written by bench/lib/servers.ts for one benchmark run.\n${stringify(config)}`);
   return file;
+}
+
+/** The SQLite database (audit log) of the gateway config `name` written by writeGatewayConfig. */
+export function gatewayDatabase(dir: string, name: string): string {
+  return join(dir, `${name}.db`);
 }
 
 /** Starts `portcullis serve` with `configFile` and waits for "Ready." (the banner names the MCP endpoint). */
