@@ -1,15 +1,13 @@
 /** `portcullis agents list | suspend NAME | unsuspend NAME`: through the running gateway, or the stored state. */
-import { userInfo } from 'node:os';
 import { AGENT_NAME, type Config } from '../config/schema.js';
 import { listAgents, viewOf } from '../agents-view.js';
 import type { AgentView } from '../http/admin-agents.js';
 import { createAgentStateStore } from '../store/agent-state.js';
-import { createSqliteAuditLog } from '../store/audit-log.js';
-import { openDatabase } from '../store/open-database.js';
 import { callAdmin } from './admin-client.js';
 import { configPathFrom, parseCommandArgs } from './args.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
 import { loadConfigForCli } from './load-config.js';
+import { cliReviewer, recordCliEvent, withStoredState } from './stored-state.js';
 
 export const AGENTS_HELP = `Usage: portcullis agents list [--json]
        portcullis agents suspend NAME [--reason TEXT] [--reviewer NAME]
@@ -59,22 +57,15 @@ async function changeStoredState(
   reason: string | undefined,
   reviewer: string | undefined,
 ): Promise<AgentView[]> {
-  const db = openDatabase(config.storage.sqlite, { backgroundCheckpoints: false });
-  try {
+  return withStoredState(config, async (db) => {
     const state = createAgentStateStore(db);
     if (action === 'list' || name === undefined) return listAgents(config, state);
-    const by = reviewer ?? `cli:${userInfo().username}`;
+    const by = cliReviewer(reviewer);
     state.setSuspended(name, action === 'suspend', by, reason);
-    const audit = createSqliteAuditLog(db, { maxPayloadBytes: config.audit.max_payload_bytes });
-    await audit.append({
-      ts: Date.now(), kind: 'event', method: action === 'suspend' ? 'agent.suspended' : 'agent.unsuspended', agent: name,
-      decision: 'event', forwarded: false, mode: config.mode, detail: `by ${by}${reason ? `: ${reason}` : ''}`,
-    });
-    await audit.close();
+    const method = action === 'suspend' ? 'agent.suspended' : 'agent.unsuspended';
+    await recordCliEvent(db, config, { method, agent: name, detail: `by ${by}${reason ? `: ${reason}` : ''}` });
     return [viewOf(name, config, state)];
-  } finally {
-    db.close();
-  }
+  });
 }
 
 function describeView(view: AgentView): string {

@@ -1,16 +1,14 @@
 /** `portcullis keys list | rotate | revoke --agent NAME`: through the running gateway, or on the stored state. */
-import { userInfo } from 'node:os';
 import type { Config } from '../config/schema.js';
 import { AGENT_NAME } from '../config/schema.js';
 import { createKeyOperations, type KeyView } from '../key-operations.js';
-import { createSqliteAuditLog } from '../store/audit-log.js';
 import { createKeyStateStore } from '../store/key-state-store.js';
-import { openDatabase } from '../store/open-database.js';
 import { loadKeyDir } from '../identity/key-files.js';
 import { callAdmin } from './admin-client.js';
 import { configPathFrom, parseCommandArgs } from './args.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
 import { loadConfigForCli } from './load-config.js';
+import { cliReviewer, recordCliEvent, withStoredState } from './stored-state.js';
 
 export const KEYS_HELP = `Usage: portcullis keys list [--agent NAME] [--json]
        portcullis keys rotate --agent NAME [--reviewer NAME]
@@ -65,8 +63,7 @@ async function onStoredState(
   fingerprint: string | undefined,
   reviewer: string | undefined,
 ): Promise<{ ok: true; body: unknown } | { ok: false; problem: string }> {
-  const db = openDatabase(config.storage.sqlite, { backgroundCheckpoints: false });
-  try {
+  return withStoredState(config, async (db) => {
     const store = createKeyStateStore(db);
     const ops = createKeyOperations({ keysDir: config.identity.keys_dir, store, graceS: () => config.identity.rotation_grace_s });
     if (action === 'list' || agent === undefined) {
@@ -74,19 +71,13 @@ async function onStoredState(
       const agents = new Set([...onDisk.keys(), ...store.list().map((r) => r.agent)]);
       return { ok: true, body: { keys: await Promise.all([...agents].sort().map((a) => ops.view(a))) } };
     }
-    const by = reviewer ?? `cli:${userInfo().username}`;
+    const by = cliReviewer(reviewer);
     const outcome = action === 'rotate' ? await ops.rotate(agent, by) : await ops.revoke(agent, fingerprint, by);
     if (!outcome.ok) return outcome;
-    const audit = createSqliteAuditLog(db, { maxPayloadBytes: config.audit.max_payload_bytes });
-    await audit.append({
-      ts: Date.now(), kind: 'event', method: action === 'rotate' ? 'key.rotated' : 'key.revoked', agent,
-      decision: 'event', forwarded: false, mode: config.mode, detail: `by ${by}: ${JSON.stringify(outcome.value)}`,
-    });
-    await audit.close();
+    const method = action === 'rotate' ? 'key.rotated' : 'key.revoked';
+    await recordCliEvent(db, config, { method, agent, detail: `by ${by}: ${JSON.stringify(outcome.value)}` });
     return { ok: true, body: outcome.value };
-  } finally {
-    db.close();
-  }
+  });
 }
 
 function describeView(view: KeyView): string {
