@@ -22,6 +22,8 @@ import { createSqliteAuditLog } from './store/audit-log.js';
 import { openDatabase } from './store/open-database.js';
 import { pruneAudit } from './store/retention.js';
 import { createAgentStateStore } from './store/agent-state.js';
+import { createMessageStore } from './store/message-store.js';
+import { createMessageService } from './messages/message-service.js';
 import { listAgents, viewOf } from './agents-view.js';
 import { compilePolicy } from './access/policy.js';
 import { createRateLimiter } from './access/sliding-window.js';
@@ -38,6 +40,11 @@ import { formatProblem, type Env } from './config/load.js';
 import type { LiveState } from './mcp/router-context.js';
 
 export const GATEWAY_INFO = { name: 'portcullis', version: '0.1.0' } as const;
+
+/** Expired messages are hidden at once and deleted on every write; this sweep catches inboxes nobody writes to. */
+const MESSAGE_PRUNE_INTERVAL_MS = 60_000;
+/** At most this many rows per sweep (in chunks), so one sweep never holds the event loop for long. */
+const MESSAGE_PRUNE_MAX_ROWS = 50_000;
 
 export interface GatewayOptions {
   readonly logger: Logger;
@@ -134,9 +141,20 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
 
   let draining = false;
   let started = false;
+  const originPolicy = { allowedHosts: config.server.allowed_hosts, allowedOrigins: config.server.allowed_origins };
+  const messageStore = createMessageStore(db);
+  const messages = createMessageService({
+    live: () => live,
+    store: messageStore,
+    audit,
+    keys: () => identity.signatureDeps.keys(),
+    metrics,
+    logger,
+    isDraining: () => draining,
+  });
   const endpoint = createMcpEndpoint({
     maxBodyBytes: config.server.max_body_bytes,
-    originPolicy: { allowedHosts: config.server.allowed_hosts, allowedOrigins: config.server.allowed_origins },
+    originPolicy,
     sessions,
     router,
     logger,
@@ -146,6 +164,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
   });
   const publicApp = createPublicApp({
     mcp: endpoint,
+    messages: { service: messages, maxBodyBytes: config.server.max_body_bytes, originPolicy },
     resolveAddress: createAddressResolver(config.server.trusted_proxies),
     health: () => buildHealth({ started, backends, config: configReport }),
     logger,
@@ -194,6 +213,14 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     recordEvent('config.rejected', { detail: problems.join('\n').slice(0, 4_000) });
   };
 
+  const pruneMessages = (): void => {
+    try {
+      messageStore.pruneExpired(Date.now(), MESSAGE_PRUNE_MAX_ROWS);
+    } catch (error) {
+      logger.error('pruning expired messages failed', { error });
+    }
+  };
+
   const sweepIdleSessions = (): void => {
     for (const session of sessions.idle(Date.now())) {
       logger.info('session idle: closed', { session: session.id });
@@ -226,6 +253,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       const sweepMs = Math.max(1_000, Math.min(60_000, (config.sessions.idle_ttl_s * 1000) / 2));
       timers.push(setInterval(sweepIdleSessions, sweepMs));
       timers.push(setInterval(() => pruneAudit(db, live.config.audit.retention_days, Date.now()), 3_600_000));
+      timers.push(setInterval(pruneMessages, MESSAGE_PRUNE_INTERVAL_MS));
       pruneAudit(db, config.audit.retention_days, Date.now());
       for (const timer of timers) timer.unref();
       if (options.watch && options.configFile) {
@@ -239,7 +267,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       identity.close();
       for (const timer of timers) clearInterval(timer);
       const closing = publicServer ? closeServer(publicServer) : Promise.resolve();
-      await waitFor(() => router.inflightCount() === 0, options.drainTimeoutMs ?? 10_000);
+      await waitFor(() => router.inflightCount() + messages.inflightCount() === 0, options.drainTimeoutMs ?? 10_000);
       await Promise.all([...sessions.all()].map((session) => endpoint.closeSession(session)));
       publicServer?.closeAllConnections();
       await closing;

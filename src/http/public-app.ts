@@ -1,9 +1,10 @@
-/** The public listener (DESIGN.md §4): the MCP endpoint and /healthz. */
+/** The public listener (DESIGN.md §4): the MCP endpoint, agent-to-agent messages and /healthz. */
 import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from '../observability/logger.js';
 import type { AddressResolver } from './client-address.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
+import { type MessagesRoutesOptions, createMessagesRoutes } from './messages-routes.js';
 import { readIncomingCapped } from './read-body.js';
 
 export interface Health {
@@ -13,6 +14,8 @@ export interface Health {
 
 export interface PublicAppOptions {
   readonly mcp: McpEndpoint;
+  /** `/v1/messages` (the address resolver is this app's). */
+  readonly messages: Omit<MessagesRoutesOptions, 'resolveAddress'>;
   readonly resolveAddress: AddressResolver;
   readonly health: () => Health;
   readonly logger: Logger;
@@ -30,6 +33,7 @@ export function createPublicApp(options: PublicAppOptions): Hono<{ Bindings: Htt
       onGone: (callback) => outgoing.once('close', () => outgoing.writableFinished || callback()),
     });
   });
+  app.route('/v1/messages', createMessagesRoutes({ ...options.messages, resolveAddress: options.resolveAddress }));
   app.get('/healthz', (c) => {
     const health = options.health();
     return c.json(health.body, health.httpStatus);

@@ -8,6 +8,7 @@ const KNOWN_METHODS = new Set([
   'initialize', 'ping', 'tools/list', 'tools/call', 'prompts/list', 'prompts/get', 'resources/list',
   'resources/templates/list', 'resources/read', 'resources/subscribe', 'resources/unsubscribe',
   'completion/complete', 'logging/setLevel', 'sampling/createMessage', 'elicitation/create', 'roots/list',
+  'messages/send', 'messages/read',
 ]);
 
 export interface GatewayMetrics {

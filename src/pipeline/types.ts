@@ -44,16 +44,21 @@ export type Verdict =
   | { readonly kind: 'quarantine'; readonly reason: DenyReason; readonly findings: readonly Finding[] };
 
 /**
- * Which part of the traffic a message is (DESIGN.md §2): `request` = tools/call, resources/read, prompts/get;
- * `response` = their results; `tools_list` = tools/list results; `housekeeping` = everything else.
+ * Which part of the traffic a message is (DESIGN.md §2): `request` = tools/call, resources/read, prompts/get and
+ * agent-to-agent messages (`messages/send`: calls that do work); `response` = their results; `tools_list` =
+ * tools/list results; `housekeeping` = everything else (including reading one's own inbox, `messages/read`).
  */
 export type Phase = 'request' | 'response' | 'tools_list' | 'housekeeping';
 
-/** What a call is aimed at, once the router has resolved the namespaced name. */
+/**
+ * What a call is aimed at, once the router has resolved the namespaced name, or the recipient of an agent-to-agent
+ * message (`kind: 'agent'`, `backend: ''`: a message never reaches a backend; policy decides it by `can_message`).
+ */
 export interface Target {
+  /** The backend id; `''` for an agent. */
   readonly backend: string;
-  readonly kind: 'tool' | 'prompt' | 'resource' | 'backend';
-  /** Original tool or prompt name, or the resource URI. */
+  readonly kind: 'tool' | 'prompt' | 'resource' | 'backend' | 'agent';
+  /** Original tool or prompt name, the resource URI, or the recipient agent's name. */
   readonly name: string;
 }
 

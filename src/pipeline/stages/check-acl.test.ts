@@ -11,9 +11,15 @@ const policy = compilePolicy(
       'research-bot': {
         allow: ['everything/*', 'files/read_*', 'prompt:everything/*', 'resource:files/file:///srv/shared/**'],
         deny: ['files/delete_*'],
+        can_message: ['analysis-*'],
       },
+      quiet: { can_message: [] },
     },
   }),
+);
+
+const openPolicy = compilePolicy(
+  configSchema.parse({ default_policy: 'allow', agents: { picky: { can_message: ['bob'] }, quiet: {} } }),
 );
 
 function contextOf(agent: string, method: string, phase: Phase, target: Target | undefined): MessageContext {
@@ -112,5 +118,60 @@ describe('check-acl', () => {
     expect(verdict).toEqual(
       detail === undefined ? { kind: 'continue' } : { kind: 'deny', reason: 'acl_denied', detail },
     );
+  });
+});
+
+describe('check-acl on agent-to-agent messages', () => {
+  const agent = (name: string): Target => ({ backend: '', kind: 'agent', name });
+
+  it.each([
+    // A non-empty can_message list means exactly those agents (globs allowed).
+    ['deny', 'research-bot', 'analysis-bot', undefined],
+    [
+      'deny',
+      'research-bot',
+      'other-bot',
+      'agent research-bot: message to other-bot denied by agents.research-bot.can_message or default_policy',
+    ],
+    // An empty list, or no entry at all, falls back to default_policy.
+    [
+      'deny',
+      'quiet',
+      'analysis-bot',
+      'agent quiet: message to analysis-bot denied by agents.quiet.can_message or default_policy',
+    ],
+    [
+      'deny',
+      'stranger',
+      'research-bot',
+      'agent stranger: message to research-bot denied by agents.stranger.can_message or default_policy',
+    ],
+    ['allow', 'quiet', 'anyone', undefined],
+    ['allow', 'stranger', 'anyone', undefined],
+    // Under default allow, a list still restricts its agent to exactly those agents.
+    ['allow', 'picky', 'bob', undefined],
+    ['allow', 'picky', 'carol', 'agent picky: message to carol denied by agents.picky.can_message or default_policy'],
+    // An agent target without a name is a message with no recipient: denied like an unresolved call.
+    ['allow', 'picky', '', 'agent picky: messages/send has no known target'],
+  ] as const)('default %s: %s → %s', async (defaultPolicy, from, to, detail) => {
+    const stage = createAclStage({ policy: defaultPolicy === 'deny' ? policy : openPolicy });
+    const verdict = await stage.check(contextOf(from, 'messages/send', 'request', agent(to)));
+    expect(verdict).toEqual(
+      detail === undefined ? { kind: 'continue' } : { kind: 'deny', reason: 'acl_denied', detail },
+    );
+  });
+
+  it('never treats an agent target as a tool: allow globs do not grant messages', async () => {
+    const permissive = compilePolicy(
+      configSchema.parse({ default_policy: 'deny', agents: { all: { allow: ['**'] } } }),
+    );
+    const stage = createAclStage({ policy: permissive });
+    expect(await stage.check(contextOf('all', 'tools/call', 'request', tool('files', 'bob')))).toEqual({
+      kind: 'continue',
+    });
+    expect(await stage.check(contextOf('all', 'messages/send', 'request', agent('bob')))).toMatchObject({
+      kind: 'deny',
+      reason: 'acl_denied',
+    });
   });
 });

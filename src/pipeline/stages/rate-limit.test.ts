@@ -28,11 +28,12 @@ interface Call {
 }
 
 function contextOf({ agent = 'bot', verified = true, phase = 'request', target }: Call): MessageContext {
+  const method = target?.kind === 'agent' ? 'messages/send' : phase === 'request' ? 'tools/call' : 'tools/list';
   return {
     phase,
-    sessionId: 's1',
+    sessionId: target?.kind === 'agent' ? undefined : 's1',
     source: '127.0.0.1',
-    method: phase === 'request' ? 'tools/call' : 'tools/list',
+    method,
     target: target ?? { backend: 'everything', kind: 'tool', name: 'echo' },
     payload: {},
     headers: {},
@@ -63,6 +64,7 @@ function setUp(maxKeys = 100) {
 
 const tool = (name: string): Target => ({ backend: 'files', kind: 'tool', name });
 const file = (path: string): Target => ({ backend: 'files', kind: 'resource', name: `file://${path}` });
+const message = (to: string): Target => ({ backend: '', kind: 'agent', name: to });
 
 describe('rate-limit', () => {
   it.each([
@@ -89,6 +91,21 @@ describe('rate-limit', () => {
       expected: ['ok', 'ok', 15_000],
     },
     {
+      name: 'an agent message counts against the overall limit, shared with tool calls',
+      calls: [{}, { target: message('bob') }, { target: message('carol') }, {}],
+      expected: ['ok', 'ok', 'ok', 1334],
+    },
+    {
+      name: 'agent messages alone exhaust the overall limit',
+      calls: [
+        { target: message('bob') },
+        { target: message('bob') },
+        { target: message('bob') },
+        { target: message('bob') },
+      ],
+      expected: ['ok', 'ok', 'ok', 1334],
+    },
+    {
       name: 'verified and unverified callers of one name are counted apart',
       calls: [{}, {}, {}, { verified: false }],
       expected: ['ok', 'ok', 'ok', 'ok'],
@@ -107,6 +124,25 @@ describe('rate-limit', () => {
         'agent bot on files/write_file (rate_limit.tools["files/write_*"]): over 1 calls per 10s; retry_after_ms=20000',
       data: { retry_after_ms: 20_000 },
     });
+  });
+
+  it('no rate_limit.tools glob applies to a message, not even "**": only the overall counter is taken', async () => {
+    const everything = compilePolicy(
+      configSchema.parse({ rate_limit: { tools: { '**': { requests: 1, window_s: 60 } } } }),
+    );
+    const verified = createRateLimiter({ maxKeys: 10 });
+    const stage = createRateLimitStage(
+      { policy: everything },
+      { verified, unverified: createRateLimiter({ maxKeys: 10 }) },
+    );
+    for (const to of ['bob', 'bob', 'carol']) {
+      expect(await stage.check(contextOf({ target: message(to) }))).toEqual({ kind: 'continue' });
+    }
+    expect(verified.size).toBe(1);
+    // The same glob does limit a tool: the first call takes its counter, the second is over.
+    expect(await stage.check(contextOf({ target: tool('read_file') }))).toEqual({ kind: 'continue' });
+    expect(verified.size).toBe(2);
+    expect(await stage.check(contextOf({ target: tool('read_file') }))).toMatchObject({ reason: 'rate_limited' });
   });
 
   it('unverified callers rotating claimed names cannot fill the verified table', async () => {

@@ -1,4 +1,5 @@
-// Threat: an agent making more tool, prompt or resource calls than its quota, overall or on one costly tool.
+// Threat: an agent making more tool, prompt or resource calls or agent messages than its quota, overall or on one
+// costly tool.
 // Fails closed: over a limit, or with the limiter's table full of other live counters, the call is denied.
 import type { Policy } from '../../access/policy.js';
 import type { RateLimiter, TakeResult, WindowLimit } from '../../access/sliding-window.js';
@@ -22,14 +23,19 @@ export interface RateLimitDeps {
   readonly now?: () => number;
 }
 
-/** `rate-limit`: the agent's overall limit, then every `rate_limit.tools` entry matching the target. */
+/**
+ * `rate-limit`: the agent's overall limit, then every `rate_limit.tools` entry matching the target. An agent-to-agent
+ * message is a call that does work: it counts against the overall limit, and no `rate_limit.tools` glob (which names
+ * `<backend>/<name>`) applies to it.
+ */
 export function createRateLimitStage(options: RateLimitOptions, deps: RateLimitDeps): Stage {
   const { policy } = options;
   const now = deps.now ?? Date.now;
   return {
     name: 'rate-limit',
     check(ctx) {
-      // Only calls that do work (tools/call, resources/read, prompts/get); housekeeping is limit-source's.
+      // Only calls that do work (tools/call, resources/read, prompts/get, messages/send); housekeeping is
+      // limit-source's.
       if (ctx.phase !== 'request') return { kind: 'continue' };
       const { agent, verified } = ctx.facts;
       const limiter = verified ? deps.verified : deps.unverified;
@@ -38,6 +44,7 @@ export function createRateLimitStage(options: RateLimitOptions, deps: RateLimitD
       const taken = limiter.take(`agent\0${agent}`, overall, at);
       if (!taken.ok) return denial(taken, `agent ${agent}`, overall);
       // A call refused below still counted against the overall limit above: it was a call the agent made.
+      // An agent target has no policy target, so a message stops here.
       const target = policyTargetOf(ctx.target);
       if (!target) return { kind: 'continue' };
       for (const { rule, limit } of policy.targetLimits(target)) {

@@ -38,9 +38,10 @@ export function createSignatureStage(options: SignatureOptions, deps: SignatureD
         { keys: deps.keys(), now: now(), startedAt: deps.startedAt, maxClockSkewS: options.maxClockSkewS, nonces: deps.nonces },
       );
       if (!result.ok) return refuse(result.reason);
-      // A session belongs to the agent that opened it (DESIGN.md §1): `facts.agent` is the session's agent here.
+      // `facts.agent` is who the request claims to be: the session's agent on /mcp (a session belongs to the agent
+      // that opened it, DESIGN.md §1), the keyid or X-Portcullis-Agent on /v1/messages. The signer must be that agent.
       if (ctx.method !== 'initialize' && result.agent !== ctx.facts.agent) {
-        return refuse(`session belongs to ${ctx.facts.agent}, request signed by ${result.agent}`);
+        return refuse(`request claimed by ${ctx.facts.agent} but signed by ${result.agent}`);
       }
       return { kind: 'continue', facts: { agent: result.agent, verified: true } };
     },
