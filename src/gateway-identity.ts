@@ -22,7 +22,7 @@ export interface GatewayIdentity {
   /** Re-reads the key files and the stored key state (after a rotation or revocation). */
   refresh(): Promise<void>;
   close(): void;
-  authorizeSessionRequest(request: Request, session: ClientSession, config: Config): boolean;
+  authorizeSessionRequest(request: Request, session: ClientSession, config: Config, addressedUrl: string): boolean;
 }
 
 const NO_KEYS = keyLookupFromDir(new Map());
@@ -65,10 +65,10 @@ export function createGatewayIdentity(
       rebuild();
     },
     close: () => directory?.close(),
-    authorizeSessionRequest(request, session, config) {
+    authorizeSessionRequest(request, session, config, addressedUrl) {
       const signed = request.headers.has('signature') || request.headers.has('signature-input');
       if (!signed) return !config.identity.require_signature && !session.verified;
-      const url = new URL(request.url);
+      const url = new URL(addressedUrl);
       const result = verifyRequest(
         {
           method: request.method,

@@ -9,7 +9,7 @@ import { findUnenforcedSettings } from './config/unenforced.js';
 import { type Config, isLoopbackHost } from './config/schema.js';
 import { GatewayError } from './errors.js';
 import { createAdminApp } from './http/admin-app.js';
-import { createAddressResolver } from './http/client-address.js';
+import { createAddressResolver, createAddressedUrl } from './http/client-address.js';
 import { createMcpEndpoint } from './http/mcp-endpoint.js';
 import { createPublicApp } from './http/public-app.js';
 import { createSessionRegistry } from './mcp/session-registry.js';
@@ -160,12 +160,13 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     logger,
     isDraining: () => draining,
     onSessionCountChange: (count) => metrics.setSessions(count),
-    authorizeSessionRequest: (request, session) => identity.authorizeSessionRequest(request, session, live.config),
+    authorizeSessionRequest: (request, session, url) => identity.authorizeSessionRequest(request, session, live.config, url),
   });
   const publicApp = createPublicApp({
     mcp: endpoint,
     messages: { service: messages, maxBodyBytes: config.server.max_body_bytes, originPolicy },
     resolveAddress: createAddressResolver(config.server.trusted_proxies),
+    addressedUrl: createAddressedUrl(config.server.trusted_proxies),
     health: () => buildHealth({ started, backends, config: configReport }),
     logger,
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTokenCheck } from './bearer-auth.js';
-import { createAddressResolver } from './client-address.js';
+import { createAddressResolver, createAddressedUrl } from './client-address.js';
 import { isAllowedRequest } from './origin-check.js';
 import { looksLikeJsonRpc } from './mcp-endpoint.js';
 import { readBodyCapped, readIncomingCapped } from './read-body.js';
@@ -124,5 +124,21 @@ describe('readIncomingCapped', () => {
   });
   it('refuses a body that grows past the limit', async () => {
     expect(await readIncomingCapped(incoming(['12345', '678901']), 10)).toEqual({ ok: false });
+  });
+});
+
+describe('createAddressedUrl (what a signature’s @authority covers)', () => {
+  const addressed = createAddressedUrl(['10.0.0.0/8']);
+  it.each([
+    ['a trusted proxy with X-Forwarded-Host', '10.0.0.1', 'gw.example.com', 'http://gw.example.com/mcp?x=1'],
+    ['a trusted proxy with several hosts: the first', '10.0.0.1', 'gw.example.com:8443, inner', 'http://gw.example.com:8443/mcp?x=1'],
+    ['an untrusted peer: the header is ignored', '192.168.1.5', 'gw.example.com', 'http://127.0.0.1:8080/mcp?x=1'],
+    ['no header', '10.0.0.1', null, 'http://127.0.0.1:8080/mcp?x=1'],
+    ['a malformed host', '10.0.0.1', 'evil/../x', 'http://127.0.0.1:8080/mcp?x=1'],
+  ])('%s', (_name, peer, forwardedHost, expected) => {
+    expect(addressed(peer, 'http://127.0.0.1:8080/mcp?x=1', forwardedHost)).toBe(expected);
+  });
+  it('ignores the header when no proxy is trusted', () => {
+    expect(createAddressedUrl([])('10.0.0.1', 'http://127.0.0.1:8080/mcp', 'gw.example.com')).toBe('http://127.0.0.1:8080/mcp');
   });
 });

@@ -32,12 +32,14 @@ export interface McpEndpointOptions {
    * Checks a bodiless GET (stream) or DELETE (end session) on a session: signed by the session's agent when signatures
    * are required. POSTs are checked by the pipeline's verify-signature stage instead.
    */
-  readonly authorizeSessionRequest: (request: Request, session: ClientSession) => boolean;
+  readonly authorizeSessionRequest: (request: Request, session: ClientSession, addressedUrl: string) => boolean;
 }
 
 /** Who is calling, as the HTTP edge sees it, and the edge's handles on the raw request. */
 export interface Caller {
   readonly source: string;
+  /** The URL the client addressed (behind a trusted proxy, with X-Forwarded-Host): what a signature covers. */
+  readonly url?: string;
   /** Reads the body up to a limit (default: through the web Request). */
   readonly readBody?: (maxBytes: number) => Promise<BodyResult>;
   /** Registers a callback for when the client goes away before its answer was sent. */
@@ -147,7 +149,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       const transport = transports.get(sessionId);
       const session = transport?.[SESSION_KEY];
       if (!transport || !session) return transportErrorResponse('session_not_found');
-      if (!options.authorizeSessionRequest(request, session)) return transportErrorResponse('bad_signature');
+      if (!options.authorizeSessionRequest(request, session, caller.url ?? request.url)) return transportErrorResponse('bad_signature');
       return transport.handleRequest(request);
     },
     async closeSession(session) {
@@ -167,7 +169,7 @@ function originAllowed(options: McpEndpointOptions, request: Request): boolean {
  * (which signature verification covers) ride there.
  */
 function authInfoFor(caller: Caller, request: Request, body: string): AuthInfo {
-  const http: HttpFacts = { method: request.method, url: request.url, body };
+  const http: HttpFacts = { method: request.method, url: caller.url ?? request.url, body };
   return { token: '', clientId: '', scopes: [], extra: { onGone: caller.onGone, http } };
 }
 

@@ -8,7 +8,7 @@ import type { Context } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import { type MessageAnswer, problemAnswer } from '../messages/answers.js';
 import type { MessageRequest, MessageService } from '../messages/message-service.js';
-import type { AddressResolver } from './client-address.js';
+import type { AddressResolver, AddressedUrl } from './client-address.js';
 import { type OriginPolicy, isAllowedRequest } from './origin-check.js';
 import { readIncomingCapped } from './read-body.js';
 import { TRANSPORT_ERRORS } from './transport-errors.js';
@@ -19,6 +19,7 @@ export interface MessagesRoutesOptions {
   readonly maxBodyBytes: number;
   readonly originPolicy: OriginPolicy;
   readonly resolveAddress: AddressResolver;
+  readonly addressedUrl: AddressedUrl;
 }
 
 type Env = { Bindings: HttpBindings };
@@ -60,7 +61,7 @@ function requestOf(
 ): MessageRequest {
   return {
     method,
-    url: c.req.url,
+    url: options.addressedUrl(c.env.incoming.socket.remoteAddress, c.req.url, c.req.header('x-forwarded-host') ?? null),
     // Header names of a web Headers object are lower case, as the pipeline's context wants them.
     headers: Object.fromEntries(c.req.raw.headers.entries()),
     body,

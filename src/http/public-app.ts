@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from '../observability/logger.js';
-import type { AddressResolver } from './client-address.js';
+import type { AddressResolver, AddressedUrl } from './client-address.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
 import { type MessagesRoutesOptions, createMessagesRoutes } from './messages-routes.js';
 import { readIncomingCapped } from './read-body.js';
@@ -15,8 +15,9 @@ export interface Health {
 export interface PublicAppOptions {
   readonly mcp: McpEndpoint;
   /** `/v1/messages` (the address resolver is this app's). */
-  readonly messages: Omit<MessagesRoutesOptions, 'resolveAddress'>;
+  readonly messages: Omit<MessagesRoutesOptions, 'resolveAddress' | 'addressedUrl'>;
   readonly resolveAddress: AddressResolver;
+  readonly addressedUrl: AddressedUrl;
   readonly health: () => Health;
   readonly logger: Logger;
 }
@@ -28,12 +29,16 @@ export function createPublicApp(options: PublicAppOptions): Hono<{ Bindings: Htt
     const source = options.resolveAddress(incoming.socket.remoteAddress, c.req.header('x-forwarded-for') ?? null);
     return options.mcp.handle(c.req.raw, {
       source,
+      url: options.addressedUrl(incoming.socket.remoteAddress, c.req.url, c.req.header('x-forwarded-host') ?? null),
       readBody: (maxBytes) => readIncomingCapped(incoming, maxBytes),
       // `close` before the response finished means the client went away mid-call.
       onGone: (callback) => outgoing.once('close', () => outgoing.writableFinished || callback()),
     });
   });
-  app.route('/v1/messages', createMessagesRoutes({ ...options.messages, resolveAddress: options.resolveAddress }));
+  app.route(
+    '/v1/messages',
+    createMessagesRoutes({ ...options.messages, resolveAddress: options.resolveAddress, addressedUrl: options.addressedUrl }),
+  );
   app.get('/healthz', (c) => {
     const health = options.health();
     return c.json(health.body, health.httpStatus);

@@ -31,6 +31,7 @@ export interface HttpClientTransport extends Transport {
 }
 
 const GET_STREAM_RETRIES = 3;
+const GET_STREAM_OPEN_WAIT_MS = 2_000;
 /** How often one call's stream may be resumed, and the longest `retry:` delay honoured. */
 const MAX_RESUMES = 5;
 const MAX_RESUME_DELAY_MS = 5_000;
@@ -135,25 +136,36 @@ export function createHttpClientTransport(url: URL, options: HttpTransportOption
       res.once('error', (error) => finish({ kind: 'failed', detail: `stream broke: ${error.message}` }));
     });
 
+  /**
+   * Opens the backend's own stream (its requests and notifications outside a call). Resolves once the backend has
+   * answered the GET, so the session is not used before the stream exists: a backend drops what it cannot deliver.
+   */
   const openGetStream = async (attempt = 0): Promise<void> => {
     if (closed || !sessionId) return;
+    let res: http.IncomingMessage;
     try {
-      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      res = await new Promise<http.IncomingMessage>((resolve, reject) => {
         const req = client.request(url, { method: 'GET', headers: headers('text/event-stream'), agent: options.agent }, resolve);
         getStream = req;
         req.once('error', reject);
         req.end();
       });
-      if (res.statusCode !== 200) {
-        res.resume();
-        return; // 405: the backend offers no standalone stream
-      }
-      await consume(res, new Set());
-      if (!closed && attempt < GET_STREAM_RETRIES) setTimeout(() => void openGetStream(attempt + 1), 500 * 2 ** attempt).unref();
     } catch (error) {
       if (!closed) transport.onerror?.(error as Error);
+      return;
     }
+    if (res.statusCode !== 200) {
+      res.resume();
+      return; // 405: the backend offers no standalone stream
+    }
+    void consume(res, new Set()).then(() => {
+      if (!closed && attempt < GET_STREAM_RETRIES) setTimeout(() => void openGetStream(attempt + 1), 500 * 2 ** attempt).unref();
+    });
   };
+
+  /** Waits for the stream to open, but never longer than this: a backend that holds the GET must not stall setup. */
+  const openGetStreamBounded = (): Promise<void> =>
+    Promise.race([openGetStream(), new Promise<void>((resolve) => setTimeout(resolve, GET_STREAM_OPEN_WAIT_MS).unref())]);
 
   const transport: HttpClientTransport = {
     get sessionId() {
@@ -170,7 +182,7 @@ export function createHttpClientTransport(url: URL, options: HttpTransportOption
       const status = res.statusCode ?? 0;
       // The backend's own stream (server→client requests, log messages, resource updates) opens once the session is
       // initialized; `notifications/initialized` is usually answered 202, so this must come before that return.
-      if (status === 202 && 'method' in message && message.method === 'notifications/initialized') void openGetStream();
+      if (status === 202 && 'method' in message && message.method === 'notifications/initialized') await openGetStreamBounded();
       if (status === 202) return void res.resume();
       if (status < 200 || status >= 300) {
         res.resume();
