@@ -17,7 +17,7 @@ import type { Router } from '../mcp/router.js';
 import type { SessionRegistry } from '../mcp/session-registry.js';
 import { type OriginPolicy, isAllowedRequest } from './origin-check.js';
 import { type BodyResult, readBodyCapped } from './read-body.js';
-import { transportErrorResponse } from './transport-errors.js';
+import { denialResponse, transportErrorResponse } from './transport-errors.js';
 
 export interface McpEndpointOptions {
   readonly maxBodyBytes: number;
@@ -149,7 +149,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       const transport = transports.get(sessionId);
       const session = transport?.[SESSION_KEY];
       if (!transport || !session) return transportErrorResponse('session_not_found');
-      if (!options.authorizeSessionRequest(request, session, caller.url ?? request.url)) return transportErrorResponse('bad_signature');
+      if (!options.authorizeSessionRequest(request, session, caller.url ?? request.url)) return denialResponse('bad_signature');
       return transport.handleRequest(request);
     },
     async closeSession(session) {

@@ -2,6 +2,8 @@
  * Transport-level answers on /mcp (DESIGN.md §2): plain HTTP statuses with a JSON-RPC error body and no id, for
  * problems found before a message reaches a session.
  */
+import { DENY_REASONS, type DenyReason, denialError } from '../pipeline/deny-reasons.js';
+
 export const TRANSPORT_ERRORS = {
   body_too_large: { status: 413, code: -32600, message: 'Request body too large' },
   parse_error: { status: 400, code: -32700, message: 'Parse error: body is not valid JSON' },
@@ -10,8 +12,6 @@ export const TRANSPORT_ERRORS = {
   session_required: { status: 400, code: -32600, message: 'Bad Request: Mcp-Session-Id header is required' },
   bad_agent_name: { status: 400, code: -32600, message: 'Bad Request: invalid X-Portcullis-Agent header' },
   forbidden_origin: { status: 403, code: -32600, message: 'Forbidden: origin or host not allowed' },
-  // Same code and message as the pipeline's bad_signature: one answer for every signature failure.
-  bad_signature: { status: 401, code: -32081, message: 'Request signature rejected' },
   session_not_found: { status: 404, code: -32001, message: 'Session not found' },
   not_acceptable: { status: 406, code: -32600, message: 'Not Acceptable: client must accept application/json and text/event-stream' },
   unsupported_media_type: { status: 415, code: -32600, message: 'Unsupported Media Type: Content-Type must be application/json' },
@@ -20,6 +20,14 @@ export const TRANSPORT_ERRORS = {
 } as const satisfies Record<string, { status: number; code: number; message: string }>;
 
 export type TransportErrorName = keyof typeof TRANSPORT_ERRORS;
+
+/** A denial answered as plain HTTP (a GET/DELETE on /mcp never reaches the pipeline): the deny table's status and error. */
+export function denialResponse(reason: DenyReason): Response {
+  return new Response(JSON.stringify({ jsonrpc: '2.0', id: null, error: denialError(reason) }), {
+    status: DENY_REASONS[reason].httpStatus,
+    headers: { 'content-type': 'application/json' },
+  });
+}
 
 export function transportErrorResponse(name: TransportErrorName): Response {
   const { status, code, message } = TRANSPORT_ERRORS[name];

@@ -20,7 +20,7 @@ export interface RequestOutcome {
 }
 
 /** The decision recorded for a request: what the pipeline said, or `deny` when the client got a gateway error. */
-export function decisionOf(outcome: RequestOutcome): AuditDecision {
+function decisionOf(outcome: RequestOutcome): AuditDecision {
   const verdict = outcome.pipeline?.verdict;
   if (verdict?.kind === 'deny') return 'deny';
   if (verdict?.kind === 'quarantine') return 'quarantine';

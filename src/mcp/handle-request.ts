@@ -7,7 +7,7 @@ import { runPipeline } from '../pipeline/runner.js';
 import { denialError } from '../pipeline/deny-reasons.js';
 import type { Facts, HttpFacts, MessageContext, Phase, PipelineResult, Stage } from '../pipeline/types.js';
 import type { ClientSession, InflightCall } from './client-session.js';
-import { requestRecord, decisionOf } from './audit-entry.js';
+import { requestRecord } from './audit-entry.js';
 import { LIST_METHODS, fanOutList } from './fan-out.js';
 import { initializeSession } from './initialize-session.js';
 import { type Answer, type JSONRPCRequest, JSONRPC, idKey, responseFor } from './jsonrpc.js';
@@ -80,16 +80,19 @@ export async function handleClientRequest(
       session, request, target: routed?.target, pipeline, answer: acted.answer, forwarded: acted.forwarded,
       detail: acted.detail, startedAt, latencyMs: performance.now() - started, mode: live.config.mode,
     };
+    const record = requestRecord(outcome);
     let answer = acted.answer;
+    let decision: string = record.decision;
     try {
-      await ctx.audit.append(requestRecord(outcome));
+      await ctx.audit.append(record);
     } catch (error) {
       ctx.metrics.countAuditFailure();
       ctx.logger.error('audit write failed: call failed closed', { method: request.method, error });
       answer = { error: denialError('internal_error') };
+      decision = 'deny';
     }
     await sendToClient(ctx, session, responseFor(request.id, answer), request.id);
-    ctx.metrics.observeRequest(request.method, decisionOf({ ...outcome, answer }), (performance.now() - started) / 1000);
+    ctx.metrics.observeRequest(request.method, decision, (performance.now() - started) / 1000);
   } finally {
     session.inflight.delete(key);
     session.lastActivity = Date.now();

@@ -3,30 +3,13 @@
  * code, message and `data.reason` as on /mcp (deny-reasons.ts) under a plain HTTP status; a problem with the request
  * itself is `{error: {code, message}}` with a 4xx status, like /mcp's transport errors.
  */
-import { type DenyReason, denialError } from '../pipeline/deny-reasons.js';
+import { DENY_REASONS, type DenyReason, denialError } from '../pipeline/deny-reasons.js';
 
 export interface MessageAnswer {
   readonly status: number;
   readonly body: unknown;
   readonly headers?: Readonly<Record<string, string>>;
 }
-
-/**
- * HTTP status of each deny reason on /v1/messages. `quarantined` is 403: this build has no way to release a held
- * message, so a message a later stage holds is not delivered. (This belongs in DENY_REASONS once /mcp needs it too.)
- */
-export const DENIAL_STATUS = {
-  rate_limited: 429,
-  bad_signature: 401,
-  suspended: 403,
-  acl_denied: 403,
-  rule_blocked: 403,
-  guard_blocked: 403,
-  quarantined: 403,
-  flow_denied: 403,
-  backend_unavailable: 503,
-  internal_error: 500,
-} as const satisfies Record<DenyReason, number>;
 
 /** A problem found before the pipeline ran (what /mcp calls a transport error). */
 export interface Problem {
@@ -66,5 +49,5 @@ export function denialAnswer(reason: DenyReason, data: Readonly<Record<string, u
     reason === 'rate_limited' && typeof wait === 'number'
       ? { 'retry-after': String(Math.max(1, Math.ceil(wait / 1000))) }
       : {};
-  return { status: DENIAL_STATUS[reason], body: { error }, headers };
+  return { status: DENY_REASONS[reason].httpStatus, body: { error }, headers };
 }

@@ -2,18 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { DENY_REASONS, type DenyReason, denialError, isGatewayError } from './deny-reasons.js';
 
 describe('deny reasons (DESIGN.md §2 contract)', () => {
-  it.each<[DenyReason, number]>([
-    ['rate_limited', -32029],
-    ['bad_signature', -32081],
-    ['suspended', -32082],
-    ['acl_denied', -32083],
-    ['rule_blocked', -32084],
-    ['guard_blocked', -32085],
-    ['quarantined', -32086],
-    ['flow_denied', -32087],
-    ['backend_unavailable', -32088],
-    ['internal_error', -32603],
-  ])('%s has code %i and data.reason', (reason, code) => {
+  it.each<[DenyReason, number, number]>([
+    ['rate_limited', -32029, 429],
+    ['bad_signature', -32081, 401],
+    ['suspended', -32082, 403],
+    ['acl_denied', -32083, 403],
+    ['rule_blocked', -32084, 403],
+    ['guard_blocked', -32085, 403],
+    ['quarantined', -32086, 403],
+    ['flow_denied', -32087, 403],
+    ['backend_unavailable', -32088, 503],
+    ['internal_error', -32603, 500],
+  ])('%s has code %i, data.reason, and HTTP status %i where plain HTTP', (reason, code, status) => {
+    expect(DENY_REASONS[reason].httpStatus).toBe(status);
     const error = denialError(reason, { extra: 1 });
     expect(error.code).toBe(code);
     expect(error.data).toEqual({ extra: 1, reason });

@@ -15,6 +15,7 @@ import {
 import { everythingHttp, type HttpBackendProcess, startEverythingHttp, startFixtureHttp } from '../helpers/backends.js';
 import { type ConnectedClient, connectClient, rawPost, sessionHeaders, textOf } from '../helpers/client.js';
 import { readAudit, requestRows } from '../helpers/audit.js';
+import { expectCancellationSettles } from '../helpers/cancellation.js';
 import { type StartedGateway, startGateway, waitUntil } from '../helpers/start-gateway.js';
 
 const CONFIG_ROOT = 'file:///srv/shared';
@@ -154,27 +155,7 @@ describe('a Streamable HTTP backend', () => {
   });
 
   it('cancellation: an aborted call rejects quickly and the gateway settles it', async () => {
-    const conn = await connect('canceller');
-    const controller = new AbortController();
-    const startedAt = Date.now();
-    const call = conn.client.callTool(
-      { name: 'everything__trigger-long-running-operation', arguments: { duration: 30, steps: 2 } },
-      undefined,
-      { signal: controller.signal, timeout: 60_000 },
-    );
-    setTimeout(() => controller.abort('test cancels'), 300);
-    await expect(call).rejects.toThrow();
-    expect(Date.now() - startedAt).toBeLessThan(5_000);
-    await waitUntil(
-      async () =>
-        (await requestRows(gw.dbPath, 'tools/call', { tool: 'trigger-long-running-operation' })).some(
-          (r) => r.detail === 'cancelled by the client',
-        ),
-      5_000,
-      'the audit row of the cancelled call',
-    );
-    const echo = await conn.client.callTool({ name: 'everything__echo', arguments: { message: 'after cancel' } });
-    expect(textOf(echo)).toContain('after cancel');
+    await expectCancellationSettles((await connect('canceller')).client, gw.dbPath);
   });
 
   it('roots: the backend gets the roots of the config, never the client’s own', async () => {

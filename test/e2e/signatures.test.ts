@@ -144,7 +144,7 @@ describe('signed requests', () => {
     const sessionId = (alice.transport as StreamableHTTPClientTransport).sessionId as string;
     const response = await fetch(gw.url, { method: 'DELETE', headers: { 'mcp-session-id': sessionId } });
     expect(response.status).toBe(401);
-    expect(await response.text()).toMatch(/-32081/);
+    expect(await response.json()).toMatchObject({ error: { code: -32081, data: { reason: 'bad_signature' } } });
     await alice.callTool({ name: 'everything__echo', arguments: { message: 'still open' } });
   });
 
