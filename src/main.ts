@@ -2,12 +2,15 @@
  * Process entry of the `portcullis` CLI: parses the command and runs it. The only module with start-up side effects
  * is bin/portcullis.js, which calls `runCli`.
  */
+import { createInterface } from 'node:readline';
 import { type CliIo, EXIT, UsageError } from './cli/io.js';
 import { AGENTS_HELP, runAgents } from './cli/agents.js';
 import { CONNECT_HELP, runConnect } from './cli/connect.js';
 import { KEYGEN_HELP, runKeygen } from './cli/keygen.js';
 import { KEYS_HELP, runKeys } from './cli/keys.js';
 import { LOGS_HELP, runLogs } from './cli/logs.js';
+import { RULES_HELP, runRules } from './cli/rules.js';
+import { SCAN_HELP, runScan } from './cli/scan.js';
 import { SERVE_HELP, runServe } from './cli/serve.js';
 import { VERIFY_HELP, runVerify } from './cli/verify.js';
 
@@ -23,6 +26,8 @@ Commands:
   keygen    create an agent's Ed25519 key pair
   keys      list, rotate or revoke agents' keys
   connect   a stdio MCP server that signs as an agent and forwards to the gateway
+  scan      scan JSONL text with the loaded rules; one verdict per line
+  rules     list the loaded rules, explain one, or test their examples
 
 Every command takes --config FILE (default config/portcullis.yaml) and --help.
 `;
@@ -37,10 +42,17 @@ const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
   keygen: { run: runKeygen, help: KEYGEN_HELP },
   keys: { run: runKeys, help: KEYS_HELP },
   connect: { run: runConnect, help: CONNECT_HELP },
+  scan: { run: runScan, help: SCAN_HELP },
+  rules: { run: runRules, help: RULES_HELP },
 };
 
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  const io: CliIo = { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t), env };
+  const io: CliIo = {
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+    env,
+    lines: () => createInterface({ input: process.stdin, crlfDelay: Infinity }),
+  };
   return runCommand(argv, io);
 }
 

@@ -3,6 +3,8 @@ export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Lines of standard input, for commands that read it (scan). */
+  readonly lines?: () => AsyncIterable<string>;
 }
 
 /** Exit codes (DESIGN.md §4): 0 success, 1 a user error (each problem on its own line), 2 a usage error. */

@@ -1,0 +1,113 @@
+/**
+ * Compiles loaded rules once into what the scanner runs per string: each pattern on re2js (linear time by
+ * construction: RE2 refuses backreferences and lookaround, so a rule that would need a backtracking engine is refused
+ * here, at load), grouped by surface and by normalization, with a keyword prefilter per group so most rules never run
+ * on most strings.
+ */
+import { RE2JS } from 're2js';
+import type { Rule, Surface, ValidatorName } from './rule-schema.js';
+import { SURFACES } from './rule-schema.js';
+
+export type ViewKind = 'raw' | 'nfkc' | 'strip' | 'nfkc_strip';
+
+export type CompiledPattern =
+  | { readonly kind: 'regex'; readonly re: RE2JS; readonly source: string }
+  | { readonly kind: 'contains'; readonly needle: string; readonly casefold: boolean };
+
+export interface CompiledRule {
+  readonly rule: Rule;
+  readonly view: ViewKind;
+  readonly decode: boolean;
+  /** Lower-case keywords; empty: the rule runs on every string of its surfaces. */
+  readonly keywords: readonly string[];
+  readonly patterns: readonly CompiledPattern[];
+  readonly validate: ValidatorName | undefined;
+}
+
+/** The rules of one surface that read one view of a string, with their prefilter. */
+export interface RuleGroup {
+  readonly view: ViewKind;
+  /** Rules without keywords: always run. */
+  readonly unfiltered: readonly CompiledRule[];
+  /** Keyword → the rules it lets run. */
+  readonly byKeyword: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** One alternation of every keyword (escaped literals: linear on any engine), or undefined when none. */
+  readonly keywordPattern: RegExp | undefined;
+  /** Keyword → the other keywords that are its prefixes (found at the same place, so the alternation skips them). */
+  readonly prefixesOf: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface CompiledSurface {
+  readonly groups: readonly RuleGroup[];
+  /** The same rules restricted to those that also read decoded text. */
+  readonly decodeGroups: readonly RuleGroup[];
+}
+
+export class RuleCompileError extends Error {}
+
+/** Compiles one rule; throws RuleCompileError naming the pattern the engine cannot run. */
+export function compileRule(rule: Rule): CompiledRule {
+  const casefold = rule.normalize.includes('casefold');
+  const patterns = rule.patterns.map((pattern, index): CompiledPattern => {
+    if ('contains' in pattern) {
+      return { kind: 'contains', needle: casefold ? pattern.contains.toLowerCase() : pattern.contains, casefold };
+    }
+    try {
+      return { kind: 'regex', re: RE2JS.compile(pattern.regex, casefold ? RE2JS.CASE_INSENSITIVE : 0), source: pattern.regex };
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new RuleCompileError(`patterns[${index}]: the linear-time engine cannot run this regex (${why})`);
+    }
+  });
+  const keywords = new Set<string>((rule.keywords ?? []).map((k) => k.toLowerCase()));
+  const onlyContains = patterns.every((p) => p.kind === 'contains');
+  // A rule of `contains` patterns is its own prefilter; a regex rule is filtered only by keywords it declares.
+  if (onlyContains) for (const p of patterns) if (p.kind === 'contains') keywords.add(p.needle.toLowerCase());
+  if (!onlyContains && rule.keywords === undefined) keywords.clear();
+  return {
+    rule,
+    view: viewOf(rule),
+    decode: rule.normalize.includes('decode'),
+    keywords: [...keywords],
+    patterns,
+    validate: rule.validate,
+  };
+}
+
+function viewOf(rule: Rule): ViewKind {
+  const nfkc = rule.normalize.includes('nfkc');
+  const strip = rule.normalize.includes('strip_invisible');
+  return nfkc ? (strip ? 'nfkc_strip' : 'nfkc') : strip ? 'strip' : 'raw';
+}
+
+/** Groups compiled rules by surface and view, and builds each group's prefilter. */
+export function groupBySurface(rules: readonly CompiledRule[]): ReadonlyMap<Surface, CompiledSurface> {
+  const out = new Map<Surface, CompiledSurface>();
+  for (const surface of SURFACES) {
+    const applicable = rules.filter((r) => r.rule.surfaces.includes(surface));
+    out.set(surface, { groups: buildGroups(applicable), decodeGroups: buildGroups(applicable.filter((r) => r.decode)) });
+  }
+  return out;
+}
+
+function buildGroups(rules: readonly CompiledRule[]): RuleGroup[] {
+  const views = new Map<ViewKind, CompiledRule[]>();
+  for (const rule of rules) views.set(rule.view, [...(views.get(rule.view) ?? []), rule]);
+  return [...views].map(([view, members]) => {
+    const byKeyword = new Map<string, CompiledRule[]>();
+    const unfiltered: CompiledRule[] = [];
+    for (const rule of members) {
+      if (rule.keywords.length === 0) unfiltered.push(rule);
+      for (const keyword of rule.keywords) byKeyword.set(keyword, [...(byKeyword.get(keyword) ?? []), rule]);
+    }
+    // Longest first, so a keyword that contains another is still seen where both start at the same place.
+    const sorted = [...byKeyword.keys()].sort((a, b) => b.length - a.length);
+    const keywordPattern = sorted.length > 0 ? new RegExp(sorted.map(escapeRegExp).join('|'), 'g') : undefined;
+    const prefixesOf = new Map(sorted.map((k) => [k, sorted.filter((other) => other !== k && k.startsWith(other))] as const));
+    return { view, unfiltered, byKeyword, keywordPattern, prefixesOf };
+  });
+}
+
+function escapeRegExp(literal: string): string {
+  return literal.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}

@@ -1,0 +1,119 @@
+/**
+ * Finds text hidden in encodings — base64, hex, URL-encoding, HTML entities — and decodes it so the same rules can
+ * read it (DESIGN.md §4 `decode`). Only decodings that yield readable text count: binary, hashes and ids decode to
+ * noise and are left alone. Bounded: a few segments per string, each of limited size. The patterns here are single
+ * character-class runs, linear in the input on any regex engine.
+ */
+
+/** A decoded piece of a string: the original span it came from and what it says. */
+export interface DecodedSegment {
+  readonly start: number;
+  readonly end: number;
+  readonly encoding: 'base64' | 'hex' | 'url' | 'html';
+  readonly text: string;
+}
+
+export const DECODE_LIMITS = { segmentsPerString: 16, segmentChars: 65_536 } as const;
+
+const BASE64 = /[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}/g;
+const HEX = /(?:\\x[0-9a-fA-F]{2}){4,}|(?:0x)?(?:[0-9a-fA-F]{2}){8,}/g;
+const URL_ESCAPE = /%[0-9a-fA-F]{2}/g;
+const HTML_ENTITY = /&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,7});/g;
+const NAMED_ENTITIES: Readonly<Record<string, string>> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', sol: '/', colon: ':', lpar: '(', rpar: ')',
+  period: '.', comma: ',', excl: '!', quest: '?', equals: '=', num: '#', dollar: '$', percnt: '%', semi: ';',
+  lsqb: '[', rsqb: ']', lcub: '{', rcub: '}', bsol: '\\', verbar: '|', grave: '`', tab: '\t', newline: '\n',
+};
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Every readable decoding found in `text`, in order of position, at most DECODE_LIMITS.segmentsPerString. */
+export function findEncodedSegments(text: string): DecodedSegment[] {
+  const segments: DecodedSegment[] = [];
+  const add = (segment: DecodedSegment | undefined): void => {
+    if (segment && segments.length < DECODE_LIMITS.segmentsPerString) segments.push(segment);
+  };
+  if (text.length < 8) return segments;
+  for (const match of text.matchAll(BASE64)) add(decodeBase64(match[0], match.index));
+  for (const match of text.matchAll(HEX)) add(decodeHex(match[0], match.index));
+  add(decodeEscapes(text, URL_ESCAPE, 'url', decodeUrl));
+  add(decodeEscapes(text, HTML_ENTITY, 'html', decodeHtml));
+  return segments;
+}
+
+function decodeBase64(blob: string, start: number): DecodedSegment | undefined {
+  const trimmed = blob.replace(/=+$/, '');
+  if (trimmed.length % 4 === 1 || blob.length > DECODE_LIMITS.segmentChars) return undefined;
+  // A run of letters only (a long word, an identifier in camelCase) is not base64 worth reading.
+  if (!/[0-9+/_-]/.test(trimmed) && !/[A-Z].*[a-z].*[A-Z]/.test(trimmed)) return undefined;
+  const bytes = Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  const decoded = readable(bytes);
+  return decoded === undefined ? undefined : { start, end: start + blob.length, encoding: 'base64', text: decoded };
+}
+
+function decodeHex(blob: string, start: number): DecodedSegment | undefined {
+  if (blob.length > DECODE_LIMITS.segmentChars) return undefined;
+  const digits = blob.startsWith('\\x') ? blob.replace(/\\x/g, '') : blob.replace(/^0x/, '');
+  if (digits.length % 2 !== 0) return undefined;
+  const decoded = readable(Buffer.from(digits, 'hex'));
+  return decoded === undefined ? undefined : { start, end: start + blob.length, encoding: 'hex', text: decoded };
+}
+
+function decodeEscapes(
+  text: string,
+  pattern: RegExp,
+  encoding: 'url' | 'html',
+  decode: (text: string) => string,
+): DecodedSegment | undefined {
+  let first = -1;
+  let last = -1;
+  let count = 0;
+  for (const match of text.matchAll(pattern)) {
+    if (first < 0) first = match.index;
+    last = match.index + match[0].length;
+    count++;
+  }
+  if (count === 0 || text.length > DECODE_LIMITS.segmentChars) return undefined;
+  const decoded = decode(text);
+  if (decoded === text) return undefined;
+  return { start: first, end: last, encoding, text: decoded };
+}
+
+function decodeUrl(text: string): string {
+  // Decode byte runs as UTF-8 where they form it; a stray `%zz` or broken sequence stays as written.
+  return text.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+function decodeHtml(text: string): string {
+  return text.replace(HTML_ENTITY, (entity) => {
+    const body = entity.slice(1, -1);
+    if (body.startsWith('#')) {
+      const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
+    }
+    return NAMED_ENTITIES[body.toLowerCase()] ?? entity;
+  });
+}
+
+/** The bytes as text when they are valid UTF-8 and nearly all printable; otherwise undefined. */
+function readable(bytes: Buffer): string | undefined {
+  if (bytes.length < 6) return undefined;
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  let printable = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code === 9 || code === 10 || code === 13 || (code >= 0x20 && code !== 0x7f && !(code >= 0x80 && code < 0xa0))) printable++;
+  }
+  return printable / [...text].length >= 0.95 ? text : undefined;
+}

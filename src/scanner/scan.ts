@@ -1,0 +1,213 @@
+/**
+ * The scan of one value on one surface: walk the JSON (strings are read where they are, never as escaped JSON),
+ * build each normalized view once, prefilter by keyword, run the candidate patterns, validate, map offsets back to
+ * the original string, and rescan decoded segments. Everything is bounded: bytes read (`max_scan_bytes`, beyond which
+ * the scan reports `oversize`), depth, findings, decode depth.
+ */
+import type { CompiledRule, CompiledSurface, RuleGroup, ViewKind } from './compile.js';
+import { findEncodedSegments } from './decode.js';
+import { type NormalizedView, normalizeText, originalEnd, originalOffset } from './normalize.js';
+import type { Severity } from './rule-schema.js';
+import { VALIDATOR_TABLE } from './validators.js';
+
+/** What a rule found: where (RFC 6901 pointer, UTF-16 offsets into the original string) and which rule. */
+export interface RuleFinding {
+  readonly rule: string;
+  readonly name: string;
+  readonly category: string;
+  readonly severity: Severity;
+  readonly pointer: string;
+  readonly start: number;
+  readonly end: number;
+  /** Set when the match was inside an encoded segment (the offsets then span the whole segment). */
+  readonly encoding?: string;
+}
+
+export interface ScanLimits {
+  readonly maxScanBytes: number;
+  readonly maxDepth: number;
+  readonly maxFindings: number;
+  /** How many times decoded text is itself searched for encodings. */
+  readonly maxDecodeDepth: number;
+  /** Matches kept per rule per string. */
+  readonly matchesPerRule: number;
+}
+
+export const DEFAULT_SCAN_LIMITS: ScanLimits = {
+  maxScanBytes: 8_388_608,
+  maxDepth: 64,
+  maxFindings: 256,
+  maxDecodeDepth: 2,
+  matchesPerRule: 4,
+};
+
+export interface ScanOutcome {
+  readonly findings: readonly RuleFinding[];
+  /** Part of the value was not read: over `maxScanBytes` or nested deeper than `maxDepth`. */
+  readonly oversize: boolean;
+  readonly scannedChars: number;
+}
+
+interface ScanState {
+  readonly limits: ScanLimits;
+  readonly findings: RuleFinding[];
+  budget: number;
+  oversize: boolean;
+}
+
+/** Scans `value` (a string or any JSON value) with the rules of one surface. */
+export function scanValue(
+  surface: CompiledSurface,
+  value: unknown,
+  options: { readonly limits?: Partial<ScanLimits>; readonly pointer?: string } = {},
+): ScanOutcome {
+  const limits = { ...DEFAULT_SCAN_LIMITS, ...options.limits };
+  const state: ScanState = { limits, findings: [], budget: limits.maxScanBytes, oversize: false };
+  const stack: { value: unknown; pointer: string; depth: number }[] = [{ value, pointer: options.pointer ?? '', depth: 0 }];
+  while (stack.length > 0) {
+    const item = stack.pop() as { value: unknown; pointer: string; depth: number };
+    if (typeof item.value === 'string') {
+      scanString(surface, item.value, item.pointer, state);
+    } else if (typeof item.value === 'object' && item.value !== null) {
+      if (item.depth >= limits.maxDepth) {
+        state.oversize = true;
+        continue;
+      }
+      const entries = Array.isArray(item.value) ? item.value.map((v, i) => [String(i), v] as const) : Object.entries(item.value);
+      // Reversed onto the stack, so strings are read (and findings reported) in document order.
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i] as readonly [string, unknown];
+        stack.push({ value: child, pointer: `${item.pointer}/${escapePointer(key)}`, depth: item.depth + 1 });
+      }
+    }
+    if (state.budget <= 0 && stack.length > 0) {
+      state.oversize = true;
+      break;
+    }
+  }
+  return { findings: state.findings, oversize: state.oversize, scannedChars: limits.maxScanBytes - Math.max(0, state.budget) };
+}
+
+function scanString(surface: CompiledSurface, original: string, pointer: string, state: ScanState): void {
+  let text = original;
+  if (text.length > state.budget) {
+    text = text.slice(0, Math.max(0, state.budget));
+    state.oversize = true;
+  }
+  state.budget -= text.length;
+  matchGroups(surface.groups, text, state, (finding) => ({ ...finding, pointer }));
+  if (surface.decodeGroups.length > 0) scanDecoded(surface, text, pointer, state, 1);
+}
+
+function scanDecoded(surface: CompiledSurface, text: string, pointer: string, state: ScanState, depth: number): void {
+  for (const segment of findEncodedSegments(text)) {
+    if (state.budget <= 0) {
+      state.oversize = true;
+      return;
+    }
+    state.budget -= segment.text.length;
+    // Offsets of a finding in decoded text name the whole encoded span of the original string.
+    matchGroups(surface.decodeGroups, segment.text, state, (finding) => ({
+      ...finding, pointer, start: segment.start, end: segment.end, encoding: segment.encoding,
+    }));
+    if (depth < state.limits.maxDecodeDepth) {
+      const before = state.findings.length;
+      scanDecoded(surface, segment.text, pointer, state, depth + 1);
+      for (let i = before; i < state.findings.length; i++) {
+        const f = state.findings[i] as RuleFinding;
+        state.findings[i] = { ...f, start: segment.start, end: segment.end, encoding: `${segment.encoding}+${f.encoding ?? ''}` };
+      }
+    }
+  }
+}
+
+type Place = (finding: Omit<RuleFinding, 'pointer'>) => RuleFinding;
+
+function matchGroups(groups: readonly RuleGroup[], text: string, state: ScanState, place: Place): void {
+  const views = new Map<ViewKind, NormalizedView>();
+  for (const group of groups) {
+    if (state.findings.length >= state.limits.maxFindings) return;
+    let view = views.get(group.view);
+    if (!view) {
+      view = normalizeText(text, { nfkc: group.view.startsWith('nfkc'), stripInvisible: group.view.endsWith('strip') });
+      views.set(group.view, view);
+    }
+    for (const rule of candidates(group, view.text)) matchRule(rule, view, text, state, place);
+  }
+}
+
+/** The rules of a group that may match `text`: those without keywords, and those whose keyword occurs. */
+function candidates(group: RuleGroup, text: string): CompiledRule[] {
+  const chosen = new Set<CompiledRule>(group.unfiltered);
+  if (group.keywordPattern) {
+    const lower = text.toLowerCase();
+    const seen = new Set<string>();
+    const pattern = group.keywordPattern;
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(lower); match; match = pattern.exec(lower)) {
+      for (const keyword of [match[0], ...(group.prefixesOf.get(match[0]) ?? [])]) {
+        if (seen.has(keyword)) continue;
+        seen.add(keyword);
+        for (const rule of group.byKeyword.get(keyword) ?? []) chosen.add(rule);
+      }
+      if (seen.size === group.byKeyword.size) break;
+      // Step one character, not past the match, so keywords overlapping this one are seen too.
+      pattern.lastIndex = match.index + 1;
+    }
+  }
+  return [...chosen];
+}
+
+function matchRule(rule: CompiledRule, view: NormalizedView, original: string, state: ScanState, place: Place): void {
+  let kept = 0;
+  const { limits } = state;
+  for (const pattern of rule.patterns) {
+    for (const span of spansOf(pattern, view.text, limits.matchesPerRule * 4)) {
+      if (kept >= limits.matchesPerRule || state.findings.length >= limits.maxFindings) return;
+      const validator = rule.validate ? VALIDATOR_TABLE[rule.validate] : undefined;
+      if (validator && !validator({ match: view.text.slice(span.start, span.end), text: view.text, start: span.start, end: span.end })) continue;
+      const { rule: r } = rule;
+      state.findings.push(
+        place({
+          rule: r.id, name: r.name, category: r.category, severity: r.severity,
+          start: originalOffset(view, span.start), end: originalEnd(view, span.end, original),
+        }),
+      );
+      kept++;
+    }
+  }
+}
+
+/** Where a pattern matches, at most `max` spans (capture group 1 when the regex has one). */
+function* spansOf(pattern: CompiledRule['patterns'][number], text: string, max: number): Generator<{ start: number; end: number }> {
+  if (pattern.kind === 'contains') {
+    const haystack = pattern.casefold ? text.toLowerCase() : text;
+    // toLowerCase keeps the length of everything but a few letters (İ); where it does not, offsets are not trusted.
+    if (haystack.length !== text.length) {
+      if (haystack.includes(pattern.needle)) yield { start: 0, end: text.length };
+      return;
+    }
+    let from = 0;
+    for (let n = 0; n < max; n++) {
+      const at = haystack.indexOf(pattern.needle, from);
+      if (at < 0) return;
+      yield { start: at, end: at + pattern.needle.length };
+      from = at + Math.max(1, pattern.needle.length);
+    }
+    return;
+  }
+  // The DFA answers "is there any match" fastest; positions are extracted only when there is one.
+  if (!pattern.re.test(text)) return;
+  const matcher = pattern.re.matcher(text);
+  const grouped = matcher.groupCount() > 0;
+  for (let n = 0; n < max && matcher.find(); n++) {
+    const start = grouped && matcher.group(1) !== null ? matcher.start(1) : matcher.start();
+    const end = grouped && matcher.group(1) !== null ? matcher.end(1) : matcher.end();
+    yield { start, end };
+  }
+}
+
+/** RFC 6901: `~` → `~0`, `/` → `~1`. */
+export function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
