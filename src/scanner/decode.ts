@@ -15,8 +15,9 @@ export interface DecodedSegment {
 
 export const DECODE_LIMITS = { segmentsPerString: 16, segmentChars: 65_536 } as const;
 
-const BASE64 = /[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}/g;
-const HEX = /(?:\\x[0-9a-fA-F]{2}){4,}|(?:0x)?(?:[0-9a-fA-F]{2}){8,}/g;
+/** Shortest run of base64 or hex characters worth decoding (12 bytes of base64, 8 of hex). */
+const MIN_RUN = 16;
+const ESCAPED_HEX = /(?:\\x[0-9a-fA-F]{2}){4,}/g;
 const URL_ESCAPE = /%[0-9a-fA-F]{2}/g;
 const HTML_ENTITY = /&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,7});/g;
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {
@@ -34,26 +35,65 @@ export function findEncodedSegments(text: string): DecodedSegment[] {
     if (segment && segments.length < DECODE_LIMITS.segmentsPerString) segments.push(segment);
   };
   if (text.length < 8) return segments;
-  for (const match of text.matchAll(BASE64)) add(decodeBase64(match[0], match.index));
-  for (const match of text.matchAll(HEX)) add(decodeHex(match[0], match.index));
+  for (const run of encodedRuns(text)) {
+    const blob = text.slice(run.start, run.end);
+    add(/^(?:0x)?[0-9a-fA-F]+$/.test(blob) ? decodeHex(blob, run.start) : decodeBase64(blob, run.start));
+  }
+  if (text.includes('\\x')) for (const match of text.matchAll(ESCAPED_HEX)) add(decodeHex(match[0], match.index));
   add(decodeEscapes(text, URL_ESCAPE, 'url', decodeUrl));
   add(decodeEscapes(text, HTML_ENTITY, 'html', decodeHtml));
   return segments;
 }
 
+/**
+ * Maximal runs of base64/base64url/hex characters of at least MIN_RUN, in one pass. (A regex like
+ * `[A-Za-z0-9+/]{16,}` restarts at every letter of every shorter word: quadratic in word length, slow on prose.)
+ */
+function* encodedRuns(text: string): Generator<{ start: number; end: number }> {
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0;
+    const inAlphabet =
+      (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 95 || c === 45 || c === 61;
+    if (inAlphabet) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      if (i - start >= MIN_RUN) yield { start, end: i };
+      start = -1;
+    }
+  }
+}
+
 function decodeBase64(blob: string, start: number): DecodedSegment | undefined {
-  const trimmed = blob.replace(/=+$/, '');
-  if (trimmed.length % 4 === 1 || blob.length > DECODE_LIMITS.segmentChars) return undefined;
+  const trimmed = blob.replace(/^[=-]+/, '').replace(/=+$/, '');
+  if (trimmed.includes('=') || trimmed.length < MIN_RUN || trimmed.length % 4 === 1 || blob.length > DECODE_LIMITS.segmentChars) return undefined;
   // A run of letters only (a long word, an identifier in camelCase) is not base64 worth reading.
   if (!/[0-9+/_-]/.test(trimmed) && !/[A-Z].*[a-z].*[A-Z]/.test(trimmed)) return undefined;
+  if (!looksLikeEncodedText(trimmed)) return undefined;
   const bytes = Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   const decoded = readable(bytes);
   return decoded === undefined ? undefined : { start, end: start + blob.length, encoding: 'base64', text: decoded };
 }
 
+/**
+ * Cheap test before decoding: in base64 of text, the first character of each 4-character group carries the top six
+ * bits of a byte, which for ASCII is below 32 (A–Z, a–f). Random keys and hashes fail this within a few groups.
+ */
+function looksLikeEncodedText(blob: string): boolean {
+  let textLike = 0;
+  let groups = 0;
+  for (let i = 0; i < blob.length; i += 4) {
+    const c = blob.charCodeAt(i);
+    groups++;
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 102)) textLike++;
+  }
+  return textLike >= groups * 0.8;
+}
+
 function decodeHex(blob: string, start: number): DecodedSegment | undefined {
   if (blob.length > DECODE_LIMITS.segmentChars) return undefined;
   const digits = blob.startsWith('\\x') ? blob.replace(/\\x/g, '') : blob.replace(/^0x/, '');
+  if (digits.length < MIN_RUN / 2) return undefined;
   if (digits.length % 2 !== 0) return undefined;
   const decoded = readable(Buffer.from(digits, 'hex'));
   return decoded === undefined ? undefined : { start, end: start + blob.length, encoding: 'hex', text: decoded };

@@ -35,6 +35,10 @@ export function isInvisible(char: string): boolean {
 /** Builds the normalized view of `text`. */
 export function normalizeText(text: string, options: NormalizeOptions): NormalizedView {
   if ((!options.nfkc && !options.stripInvisible) || ALL_ASCII.test(text)) return { text, map: undefined };
+  // Most non-ASCII text (any script, written normally) is already in normal form: two native passes prove it.
+  if ((!options.stripInvisible || !INVISIBLE.test(text)) && (!options.nfkc || text.normalize('NFKC') === text)) {
+    return { text, map: undefined };
+  }
   const out: string[] = [];
   const map: number[] = [];
   let i = 0;

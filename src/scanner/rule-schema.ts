@@ -3,6 +3,7 @@
  * schema, so a misspelled key is an error with file and line, like the config.
  */
 import { z } from 'zod';
+import { VALIDATOR_TABLE } from './validators.js';
 
 export const SURFACES = [
   'tool_args',
@@ -22,8 +23,7 @@ export type Severity = (typeof SEVERITIES)[number];
 export const NORMALIZERS = ['nfkc', 'casefold', 'strip_invisible', 'decode'] as const;
 export type Normalizer = (typeof NORMALIZERS)[number];
 
-export const VALIDATORS = ['luhn', 'iban', 'us_ssn', 'entropy', 'jwt', 'not_emoji_sequence', 'ipv4', 'mixed_script_word'] as const;
-export type ValidatorName = (typeof VALIDATORS)[number];
+export type ValidatorName = string;
 
 const nonEmpty = (): z.ZodString => z.string().min(1, 'must not be empty');
 
@@ -46,7 +46,10 @@ export const ruleSchema = z.strictObject({
    */
   keywords: z.array(nonEmpty()).optional(),
   patterns: z.array(patternSchema).min(1, 'list at least one pattern'),
-  validate: z.enum(VALIDATORS).optional(),
+  validate: z
+    .string()
+    .refine((name) => Object.hasOwn(VALIDATOR_TABLE, name), { message: `unknown validator; known: ${Object.keys(VALIDATOR_TABLE).join(', ')}` })
+    .optional(),
   description: z.string().optional(),
   examples: z.strictObject({
     match: z.array(z.string()).min(1, 'every rule carries examples that must match'),

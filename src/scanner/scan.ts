@@ -164,7 +164,7 @@ function matchRule(rule: CompiledRule, view: NormalizedView, original: string, s
   for (const pattern of rule.patterns) {
     for (const span of spansOf(pattern, view.text, limits.matchesPerRule * 4)) {
       if (kept >= limits.matchesPerRule || state.findings.length >= limits.maxFindings) return;
-      const validator = rule.validate ? VALIDATOR_TABLE[rule.validate] : undefined;
+      const validator = rule.validate === undefined ? undefined : VALIDATOR_TABLE[rule.validate];
       if (validator && !validator({ match: view.text.slice(span.start, span.end), text: view.text, start: span.start, end: span.end })) continue;
       const { rule: r } = rule;
       state.findings.push(
