@@ -5,7 +5,8 @@ export type GatewayErrorCode =
   | 'host_not_loopback'
   | 'name_conflict'
   | 'listen_failed'
-  | 'store_failed';
+  | 'store_failed'
+  | 'rules_invalid';
 
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';

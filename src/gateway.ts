@@ -31,6 +31,8 @@ import { createGatewayIdentity } from './gateway-identity.js';
 import { createKeyStateStore } from './store/key-state-store.js';
 import { createKeyOperations } from './key-operations.js';
 import { createKeyAdmin } from './key-admin.js';
+import { createActionPolicy } from './scanner/actions.js';
+import { createGatewayContent } from './gateway-content.js';
 import type { AuditRecord } from './store/types.js';
 import { type Backend, type BackendStatus, createBackend } from './upstream/backend.js';
 import { buildHealth } from './health.js';
@@ -107,11 +109,17 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
   const identity = createGatewayIdentity(config.identity.keys_dir, keyStore, logger, (agents, problems) =>
     recordEvent('keys.loaded', { detail: [`${agents.length} agent key(s)`, ...problems].join('\n').slice(0, 4_000) }),
   );
+  // Rules, pins and holds read the running config through `live`, which is assigned right below.
+  const content = openContent(() => createGatewayContent(config, { db, logger, live: () => live, recordEvent }), db);
   const buildLive = (next: Config): LiveState => {
     const policy = compilePolicy(next);
+    const actions = createActionPolicy(next);
     const isSuspended = (agent: string): boolean => agentState.isSuspended(agent);
-    const deps = { config: next, policy, limiters, isSuspended, identity: identity.signatureDeps };
-    return { config: next, policy, stages: { request: createRequestStages(deps), response: createResponseStages(deps) } };
+    const deps = {
+      config: next, policy, actions, limiters, isSuspended, identity: identity.signatureDeps,
+      ruleSet: content.rules.current, escalation: content.escalation, toolAccess: content.toolGate.callable,
+    };
+    return { config: next, policy, actions, stages: { request: createRequestStages(deps), response: createResponseStages(deps) } };
   };
   let live = buildLive(config);
   let configReport: ConfigReport = { file: options.configFile ?? null, loadedAt: new Date().toISOString() };
@@ -127,9 +135,13 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     metrics,
     logger,
     gatewayInfo: GATEWAY_INFO,
+    toolGate: content.toolGate,
+    screen: content.screen,
+    quarantine: content.holds,
   });
   const events = {
     ...router.backendEvents,
+    onToolDefinitions: (id: string, tools: readonly unknown[]) => content.toolGate.observe(id, tools),
     onStateChange: (id: string, status: BackendStatus) => {
       router.backendEvents.onStateChange(id, status);
       if (status.state === 'up' || status.state === 'down') recordEvent(`backend.${status.state}`, { backend: id, detail: status.error ?? null });
@@ -167,7 +179,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     messages: { service: messages, maxBodyBytes: config.server.max_body_bytes, originPolicy },
     resolveAddress: createAddressResolver(config.server.trusted_proxies),
     addressedUrl: createAddressedUrl(config.server.trusted_proxies),
-    health: () => buildHealth({ started, backends, config: configReport }),
+    health: () => buildHealth({ started, backends, config: configReport, rules: content.rules }),
     logger,
   });
   const adminTokens = config.admin.tokens;
@@ -182,7 +194,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       return viewOf(agent, live.config, agentState);
     },
   };
-  const adminApp = Object.keys(adminTokens).length > 0 ? createAdminApp({ tokens: adminTokens, metrics, agents: agentAdmin, keys: keyAdmin }) : undefined;
+  const adminApp = Object.keys(adminTokens).length > 0 ? createAdminApp({ tokens: adminTokens, metrics, agents: agentAdmin, keys: keyAdmin, pins: content.pinAdmin }) : undefined;
 
   let publicServer: Server | undefined;
   let adminServer: Server | undefined;
@@ -277,11 +289,22 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
         adminServer.closeAllConnections();
         await closeServer(adminServer);
       }
+      content.close();
       recordEvent('gateway.stop');
       await audit.close();
       db.close();
     },
   };
+}
+
+/** Builds the content parts; a rules directory that does not load refuses the start and closes the store. */
+function openContent<T>(build: () => T, db: { close(): void }): T {
+  try {
+    return build();
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
 
 /** Under `tool_names.prefix: never`, two backends offering the same name cannot both be reached: refuse to run. */

@@ -7,6 +7,8 @@ export interface HealthInputs {
   readonly started: boolean;
   readonly backends: ReadonlyMap<string, Backend>;
   readonly config: ConfigReport;
+  /** The running rules and the problems that kept the last rules edit out. */
+  readonly rules?: { current(): { readonly rules: readonly unknown[] }; problems(): readonly string[] };
 }
 
 /** 200 once every backend has been attempted (a down backend is `degraded`, still 200); 503 while starting. */
@@ -29,7 +31,7 @@ export function buildHealth(inputs: HealthInputs): Health {
   const status = !ready ? 'starting' : allUp ? 'ok' : 'degraded';
   return {
     httpStatus: ready ? 200 : 503,
-    body: { status, backends, config: describeConfig(inputs.config) },
+    body: { status, backends, config: describeConfig(inputs.config), ...(inputs.rules ? { rules: describeRules(inputs.rules) } : {}) },
   };
 }
 
@@ -49,4 +51,10 @@ function describeConfig(report: ConfigReport): Record<string, unknown> {
         }
       : {}),
   };
+}
+
+function describeRules(rules: NonNullable<HealthInputs['rules']>): Record<string, unknown> {
+  const problems = rules.problems();
+  // A rejected rules edit keeps the running set: say so where operators look, like a rejected config edit.
+  return { loaded: rules.current().rules.length, ...(problems.length > 0 ? { last_reload: { status: 'rejected', problems } } : {}) };
 }

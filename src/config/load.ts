@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, isNode, parseDocument, visit } from 'yaml';
 import type { Document, YAMLError } from 'yaml';
 import { findPolicyProblems } from '../access/policy.js';
+import { findOverrideProblems } from '../scanner/actions.js';
 import { deepFreeze } from './deep-freeze.js';
 import { describeIssue, formatPath, keyString, locate, valueAt } from './describe.js';
 import type { Anchor, ConfigProblem, PathSegment } from './describe.js';
@@ -73,7 +74,9 @@ export function parseConfigText(text: string, file: string, env: Env): LoadResul
   const problems = [...envProblems, ...later];
   if (problems.length > 0 || checked.config === undefined) return failure(problems);
   // Policy globs are checked here, not at first use, so a bad one is an error with its line like any other.
-  const policy = findPolicyProblems(checked.config).map((p) => problemAt(source, p.path, p.message, 'value'));
+  const policy = [...findPolicyProblems(checked.config), ...findOverrideProblems(checked.config.rules)].map((p) =>
+    problemAt(source, p.path, p.message, 'value'),
+  );
   if (policy.length > 0) return failure(policy);
   return { ok: true, config: deepFreeze(resolvePaths(checked.config, baseDir)), warnings: directories.warnings };
 }

@@ -16,16 +16,8 @@ const UNENFORCED: readonly Unenforced[] = [
     problem: 'agents.<name>.approval needs the quarantine stage, which this build does not have yet',
   },
   {
-    applies: (c) => Object.values(c.agents).some((agent) => agent.blocked_categories.length > 0),
-    problem: 'agents.<name>.blocked_categories needs the rule scanner, which this build does not have yet',
-  },
-  {
     applies: (c) => c.approval.require.length > 0,
     problem: 'approval.require needs the quarantine stage, which this build does not have yet',
-  },
-  {
-    applies: (c) => c.rules.overrides.length > 0,
-    problem: 'rules.overrides needs the rule scanner, which this build does not have yet',
   },
   {
     applies: (c) => c.webhooks.length > 0,

@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { type AgentAdmin, mountAgentRoutes } from './admin-agents.js';
 import { type KeyAdmin, mountKeyRoutes } from './admin-keys.js';
+import { type PinAdmin, mountPinRoutes } from './admin-pins.js';
 import { createTokenCheck } from './bearer-auth.js';
 
 export interface AdminAppOptions {
@@ -13,6 +14,7 @@ export interface AdminAppOptions {
   readonly metrics: GatewayMetrics;
   readonly agents: AgentAdmin;
   readonly keys: KeyAdmin;
+  readonly pins: PinAdmin;
 }
 
 type AdminEnv = { Variables: { reviewer: string } };
@@ -36,6 +38,7 @@ export function createAdminApp(options: AdminAppOptions): Hono<AdminEnv> {
   });
   mountAgentRoutes(app, options.agents);
   mountKeyRoutes(app, options.keys);
+  mountPinRoutes(app, options.pins);
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   return app;
 }

@@ -1,6 +1,7 @@
 /** Builds the audit row of a client request from what happened to it. */
 import type { PipelineResult, Target } from '../pipeline/types.js';
 import { isGatewayError } from '../pipeline/deny-reasons.js';
+import { credentialSpans, maskValue, rebasePointer } from '../scanner/mask.js';
 import type { AuditDecision, AuditRecord } from '../store/types.js';
 import type { ClientSession } from './client-session.js';
 import type { Answer, JSONRPCRequest } from './jsonrpc.js';
@@ -17,6 +18,8 @@ export interface RequestOutcome {
   readonly startedAt: number;
   readonly latencyMs: number;
   readonly mode: 'enforce' | 'observe';
+  /** The backend's result when the response stages blocked or held it (the client got an error instead). */
+  readonly heldResult?: unknown;
 }
 
 /** The decision recorded for a request: what the pipeline said, or `deny` when the client got a gateway error. */
@@ -58,6 +61,26 @@ export function requestRecord(outcome: RequestOutcome): AuditRecord {
     findings: pipeline?.findings ?? [],
     stages: pipeline?.outcomes ?? [],
     latencyMs: Math.round(outcome.latencyMs * 1000) / 1000,
-    payload: { request: request.params ?? null, response: 'error' in answer ? { error: answer.error } : { result: answer.result } },
+    payload: maskedPayload(outcome),
   };
+}
+
+/**
+ * The stored payload: the request's params and the answer, with credential findings masked. Finding pointers are
+ * rooted at the message (`/params/...` for the request, `/result/...` for the response's result).
+ */
+function maskedPayload(outcome: RequestOutcome): { request: unknown; response: unknown } {
+  const { request, answer, pipeline } = outcome;
+  const payload = {
+    request: request.params ?? null,
+    response: 'error' in answer ? { error: answer.error } : { result: answer.result },
+    // A blocked or held response is not in the answer the client got; the operator still needs to see it.
+    ...(outcome.heldResult !== undefined ? { held_result: outcome.heldResult } : {}),
+  };
+  const spans = credentialSpans(pipeline?.findings ?? [], (pointer) => [
+    ...rebasePointer(pointer, '/params', '/request'),
+    ...rebasePointer(pointer, '/result', '/response/result'),
+    ...rebasePointer(pointer, '/result', '/held_result'),
+  ]);
+  return maskValue(payload, spans);
 }

@@ -50,6 +50,8 @@ export async function fanOutList(
     const list = Array.isArray(page[spec.field]) ? (page[spec.field] as unknown[]) : [];
     for (const item of list) {
       if (!permitted(spec, backendId, item, (target) => policy.decide(session.agent, target) === 'allow')) continue;
+      // A tool whose definition changed since it was pinned, or whose description the rules flag, is not shown.
+      if (spec.field === 'tools' && !ctx.toolGate.isVisible(backendId, item, session.agent)) continue;
       const adopted = adoptItem(ctx, spec, backendId, item);
       if (adopted !== undefined) items.push(adopted);
     }

@@ -11,7 +11,7 @@ import { requestRecord } from './audit-entry.js';
 import { LIST_METHODS, fanOutList } from './fan-out.js';
 import { initializeSession } from './initialize-session.js';
 import { type Answer, type JSONRPCRequest, JSONRPC, idKey, responseFor } from './jsonrpc.js';
-import { type LiveState, type RouterContext, linkOf, sendToClient } from './router-context.js';
+import { type HoldRequest, type RouterContext, linkOf, sendToClient } from './router-context.js';
 import { forwardCall } from './forward-call.js';
 import { type RoutedCall, ROUTED_METHODS, resolveTarget } from './targets.js';
 
@@ -64,7 +64,7 @@ export async function handleClientRequest(
       phase, sessionId: session.id, source: session.source, method: request.method, headers: origin.headers, http: origin.http,
     };
     const messageCtx: MessageContext = { ...base, target: routed?.target, payload: params, facts };
-    const pipeline = await runStages(ctx, live.config.mode, live.stages.request, messageCtx);
+    let pipeline = await runStages(ctx, live.config.mode, live.stages.request, messageCtx);
     if (request.method === 'initialize' && pipeline.forward) {
       // The session belongs to the agent the initialize proved (or claimed, unsigned); later requests must match.
       session.agent = pipeline.facts.agent;
@@ -72,13 +72,21 @@ export async function handleClientRequest(
     }
     let acted: Acted = pipeline.forward
       ? await act(ctx, session, call, request, routed)
-      : { answer: { error: denialFor(pipeline) }, forwarded: false };
+      : { answer: { error: denialFor(ctx, pipeline, holdOf(session, request, routed, params)) }, forwarded: false };
+    let heldResult: unknown;
     if (phase === 'request' && pipeline.forward && 'result' in acted.answer && live.stages.response.length > 0) {
-      acted = await judgeResponse(ctx, live, { ...messageCtx, phase: 'response', payload: acted.answer.result, facts: pipeline.facts }, acted);
+      const result = acted.answer.result;
+      const judged = await runStages(ctx, live.config.mode, live.stages.response, { ...messageCtx, phase: 'response', payload: result, facts: pipeline.facts });
+      pipeline = combine(pipeline, judged);
+      if (!judged.forward) {
+        heldResult = result;
+        const hold = { ...holdOf(session, request, routed, params), held: 'response' as const, result };
+        acted = { ...acted, answer: { error: denialFor(ctx, judged, hold) } };
+      }
     }
     const outcome = {
       session, request, target: routed?.target, pipeline, answer: acted.answer, forwarded: acted.forwarded,
-      detail: acted.detail, startedAt, latencyMs: performance.now() - started, mode: live.config.mode,
+      detail: acted.detail, startedAt, latencyMs: performance.now() - started, mode: live.config.mode, heldResult,
     };
     const record = requestRecord(outcome);
     let answer = acted.answer;
@@ -111,21 +119,39 @@ function runStages(
   });
 }
 
-function denialFor(pipeline: PipelineResult): ReturnType<typeof denialError> {
+/** What a quarantine verdict holds: the call as the router resolved it. */
+function holdOf(session: ClientSession, request: JSONRPCRequest, routed: RoutedCall | undefined, params: Record<string, unknown>): HoldRequest {
+  return {
+    held: 'request', agent: session.agent, sessionId: session.id, backend: routed?.target.backend ?? null, method: request.method,
+    tool: routed?.target.name ?? null, params,
+  };
+}
+
+function denialFor(ctx: RouterContext, pipeline: PipelineResult, hold: HoldRequest): ReturnType<typeof denialError> {
   const verdict = pipeline.verdict;
   switch (verdict.kind) {
     case 'continue':
       return denialError('internal_error');
     case 'deny':
       return denialError(verdict.reason, verdict.data);
-    case 'quarantine':
-      return denialError(verdict.reason);
+    case 'quarantine': {
+      const held = ctx.quarantine.hold({ ...hold, reason: verdict.reason, findings: verdict.findings });
+      return held.ok
+        ? denialError('quarantined', { quarantine_id: held.id, status: 'pending' })
+        : denialError('rate_limited', { retry_after_ms: held.retryAfterMs });
+    }
   }
 }
 
-async function judgeResponse(ctx: RouterContext, live: LiveState, messageCtx: MessageContext, acted: Acted): Promise<Acted> {
-  const judged = await runStages(ctx, live.config.mode, live.stages.response, messageCtx);
-  return judged.forward ? acted : { ...acted, answer: { error: denialFor(judged) } };
+/** The request and response halves of one call, as one audit row sees them. */
+function combine(request: PipelineResult, response: PipelineResult): PipelineResult {
+  return {
+    verdict: response.verdict.kind === 'continue' ? request.verdict : response.verdict,
+    forward: request.forward && response.forward,
+    facts: response.facts,
+    findings: [...request.findings, ...response.findings],
+    outcomes: [...request.outcomes, ...response.outcomes.map((o) => ({ ...o, stage: `response:${o.stage}` }))],
+  };
 }
 
 async function act(

@@ -10,7 +10,14 @@ export function initializeSession(ctx: RouterContext, session: ClientSession, pa
   session.clientCapabilities = isRecord(params.capabilities) ? params.capabilities : {};
   session.protocolVersion = negotiateProtocolVersion(params.protocolVersion);
   const up = [...ctx.backends.values()].filter((b) => b.info() !== undefined);
-  const instructions = mergeInstructions(up.map((b) => ({ backend: b.id, instructions: b.info()?.instructions })));
+  // Instructions go into the client's model context: those the rules flag are withheld.
+  const instructions = mergeInstructions(
+    up.map((b) => {
+      const text = b.info()?.instructions;
+      const shown = text !== undefined && !ctx.screen.instructions(b.id, text, session.agent).blocked;
+      return { backend: b.id, instructions: shown ? text : undefined };
+    }),
+  );
   return {
     result: {
       protocolVersion: session.protocolVersion,

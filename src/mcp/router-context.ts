@@ -4,6 +4,9 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Stage } from '../pipeline/types.js';
+import type { ActionPolicy } from '../scanner/actions.js';
+import type { ContentScreen } from '../scanner/content-screen.js';
+import type { ToolGate } from '../scanner/tool-gate.js';
 import type { AuditLog } from '../store/types.js';
 import type { Backend, SessionLink } from '../upstream/backend.js';
 import type { ClientSession } from './client-session.js';
@@ -20,6 +23,8 @@ export interface LiveState {
   readonly config: Config;
   /** The compiled policy of `config` (list filtering reads it; the stages have their own reference). */
   readonly policy: Policy;
+  /** What rule findings do under `config` (overrides, blocked_categories). */
+  readonly actions: ActionPolicy;
   readonly stages: { readonly request: readonly Stage[]; readonly response: readonly Stage[] };
 }
 
@@ -33,6 +38,31 @@ export interface RouterDeps {
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly gatewayInfo: { name: string; version: string };
+  /** Pinned and scanned tool definitions: what a client may see and call. */
+  readonly toolGate: ToolGate;
+  /** Rules over server instructions and sampling requests. */
+  readonly screen: ContentScreen;
+  /** Where quarantine verdicts put the call they hold. */
+  readonly quarantine: Holds;
+}
+
+/** A call a stage asked to hold: the request (not run) or the response (run; its result kept). */
+export interface HoldRequest {
+  readonly held: 'request' | 'response';
+  readonly agent: string;
+  readonly sessionId: string;
+  readonly backend: string | null;
+  readonly method: string;
+  readonly tool: string | null;
+  readonly params: Record<string, unknown>;
+  readonly result?: unknown;
+}
+
+export interface Holds {
+  /** Records a held call; refused when the agent already has `quarantine.max_pending_per_agent` pending. */
+  hold(
+    request: HoldRequest & { readonly reason: string; readonly findings: readonly unknown[] },
+  ): { readonly ok: true; readonly id: string } | { readonly ok: false; readonly retryAfterMs: number };
 }
 
 /** A client request in flight on a shared backend channel, for routing that backend's requests to a client. */

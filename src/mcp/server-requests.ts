@@ -3,6 +3,7 @@
  * per-session channel, that session; on a shared channel, the one session with a call in flight on that backend —
  * refused when none or several could have caused it, so one client's model is never asked on another's behalf.
  */
+import { denialError } from '../pipeline/deny-reasons.js';
 import type { ClientSession } from './client-session.js';
 import { type Answer, type JSONRPCMessage, type JSONRPCRequest, type RequestId, idKey } from './jsonrpc.js';
 import { type RouterContext, sendToClient } from './router-context.js';
@@ -27,6 +28,10 @@ export async function routeServerRequest(
   const capability = REQUIRED_CAPABILITY[request.method];
   if (capability !== undefined && !(capability in route.session.clientCapabilities)) {
     return { error: { code: -32601, message: `Client does not support ${capability}` } };
+  }
+  if (request.method === 'sampling/createMessage') {
+    const screened = ctx.screen.sampling(backend, request.params ?? {}, route.session.agent);
+    if (screened.blocked) return { error: denialError('rule_blocked', { rules: screened.rules }) };
   }
   const id = `portcullis-${ctx.nextForwardedId++}`;
   return new Promise<Answer>((resolve) => {

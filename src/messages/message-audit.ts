@@ -1,4 +1,5 @@
 /** Builds the audit row of a /v1/messages request from what happened to it (as mcp/audit-entry.ts does for /mcp). */
+import { credentialSpans, maskValue, rebasePointer } from '../scanner/mask.js';
 import type { DenyReason } from '../pipeline/deny-reasons.js';
 import { DENY_REASONS } from '../pipeline/deny-reasons.js';
 import type { MessageContext, PipelineResult } from '../pipeline/types.js';
@@ -67,9 +68,13 @@ export function messageRecord(outcome: MessageOutcome): AuditRecord {
     findings: pipeline.findings,
     stages: pipeline.outcomes,
     latencyMs: Math.round(outcome.latencyMs * 1000) / 1000,
-    payload: {
-      request: ctx.payload,
-      response: result.kind === 'done' ? result.recorded : { error: { reason: result.reason, ...result.data } },
-    },
+    // A credential in a message is masked in the stored payload, as in a tool call's.
+    payload: maskValue(
+      {
+        request: ctx.payload,
+        response: result.kind === 'done' ? result.recorded : { error: { reason: result.reason, ...result.data } },
+      },
+      credentialSpans(pipeline.findings, (pointer) => rebasePointer(pointer, '/params', '/request')),
+    ),
   };
 }

@@ -10,10 +10,14 @@
 import type { Policy } from '../access/policy.js';
 import type { RateLimiter } from '../access/sliding-window.js';
 import type { Config } from '../config/schema.js';
+import type { ActionPolicy } from '../scanner/actions.js';
+import type { EscalationTracker } from '../scanner/escalation.js';
+import type { RuleSet } from '../scanner/rule-set.js';
 import { createAclStage } from './stages/check-acl.js';
 import { createSuspensionStage } from './stages/check-suspension.js';
 import { createSourceLimitStage } from './stages/limit-source.js';
 import { createRateLimitStage } from './stages/rate-limit.js';
+import { createScanStage } from './stages/scan-rules.js';
 import { type SignatureDeps, createSignatureStage } from './stages/verify-signature.js';
 import type { Stage } from './types.js';
 
@@ -26,6 +30,14 @@ export interface StageDeps {
   readonly isSuspended: (agent: string) => boolean;
   /** Keys, nonce cache and start time for signature verification; they outlive config reloads. */
   readonly identity: SignatureDeps;
+  /** What findings do under this config (overrides, blocked_categories). */
+  readonly actions: ActionPolicy;
+  /** The running rule set; rules reload on their own, without a config edit. */
+  readonly ruleSet: () => RuleSet;
+  /** Blocked/quarantined calls per agent; outlives config reloads like the limiters. */
+  readonly escalation: EscalationTracker;
+  /** Pinned tool definitions and their description scan (see scanner/tool-gate.ts). */
+  readonly toolAccess: (backend: string, tool: string, agent: string) => { ok: true } | { ok: false; detail: string };
 }
 
 /** The request stages, in order. */
@@ -38,11 +50,12 @@ export function createRequestStages(deps: StageDeps): readonly Stage[] {
     ),
     createSuspensionStage({ policy: deps.policy }, { isSuspended: deps.isSuspended }),
     createRateLimitStage({ policy: deps.policy }, { verified: deps.limiters.verified, unverified: deps.limiters.unverified }),
-    createAclStage({ policy: deps.policy }),
+    createAclStage({ policy: deps.policy }, { toolAccess: deps.toolAccess }),
+    createScanStage({ half: 'request', rules: deps.config.rules, actions: deps.actions }, deps),
   ];
 }
 
 /** The response stages, in order. */
-export function createResponseStages(_deps: StageDeps): readonly Stage[] {
-  return [];
+export function createResponseStages(deps: StageDeps): readonly Stage[] {
+  return [createScanStage({ half: 'response', rules: deps.config.rules, actions: deps.actions }, deps)];
 }

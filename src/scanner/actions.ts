@@ -48,6 +48,18 @@ interface CompiledOverride {
 
 export type ActionConfig = Pick<Config, 'rules' | 'agents'>;
 
+/** Override tool globs that do not compile, with their config path (for the config loader's file:line report). */
+export function findOverrideProblems(rules: Config['rules']): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  rules.overrides.forEach((override, i) =>
+    override.tools?.forEach((source, j) => {
+      const glob = compileTargetGlob(source, `rules.overrides[${i}].tools[${j}]`);
+      if ('error' in glob) problems.push({ path: ['rules', 'overrides', i, 'tools', j], message: glob.error });
+    }),
+  );
+  return problems;
+}
+
 export function createActionPolicy(config: ActionConfig): ActionPolicy {
   const overrides = config.rules.overrides.map((override, index): CompiledOverride => ({
     id: override.id,

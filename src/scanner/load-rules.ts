@@ -22,7 +22,7 @@ export interface LoadedRules {
 /** Bounds on what a rules directory may hold: a rules file is input, not trusted code. */
 export const RULE_LIMITS = { fileBytes: 1_048_576, files: 256, rules: 10_000 } as const;
 
-/** Loads every `*.yaml`/`*.yml` file of `dirs` (sorted by name). A missing directory is a problem. */
+/** Loads every `*.yaml`/`*.yml` file of `dirs` (sorted by name); a directory that does not exist holds none. */
 export function loadRuleDirs(dirs: readonly string[]): LoadedRules {
   const rules: CompiledRule[] = [];
   const files: string[] = [];
@@ -33,6 +33,9 @@ export function loadRuleDirs(dirs: readonly string[]): LoadedRules {
     try {
       names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
     } catch (error) {
+      // A default directory that does not exist is empty (the config loader warns, and refuses a missing directory
+      // the config names explicitly).
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       problems.push({ file: dir, path: '', message: `cannot read the rules directory: ${(error as Error).message}` });
       continue;
     }

@@ -106,4 +106,63 @@ export const messages = sqliteTable(
   (t) => [index('messages_recipient_id_idx').on(t.recipient, t.id), index('messages_expires_idx').on(t.expiresAt)],
 );
 
-export const schema = { auditLog, agentState, keyState, messages };
+/**
+ * Tool pins (rug-pull defence): the SHA-256 of each tool's canonical definition as first seen, and every changed
+ * definition a backend later served, pending until an operator approves it. One approved row per backend and tool.
+ */
+export const toolPins = sqliteTable(
+  'tool_pins',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    backend: text('backend').notNull(),
+    tool: text('tool').notNull(),
+    sha256: text('sha256').notNull(),
+    /** The canonical (RFC 8785) JSON of name, description and input schema. */
+    definition: text('definition').notNull(),
+    status: text('status', { enum: ['approved', 'pending', 'superseded'] }).notNull(),
+    /** Against the approved definition it would replace (pending rows). */
+    diff: text('diff'),
+    firstSeen: integer('first_seen').notNull(),
+    decidedAt: integer('decided_at'),
+    decidedBy: text('decided_by'),
+  },
+  (t) => [
+    index('tool_pins_backend_tool_idx').on(t.backend, t.tool, t.status),
+    check('tool_pins_status_check', sql`${t.status} IN ('approved', 'pending', 'superseded')`),
+  ],
+);
+
+/**
+ * Held calls (DESIGN.md §4 "Storage and audit"): the canonical hash of the call (agent, backend, tool, RFC 8785
+ * arguments), what held it, and its state. A held response keeps the result it would have returned.
+ */
+export const quarantineItems = sqliteTable(
+  'quarantine_items',
+  {
+    id: text('id').primaryKey(),
+    createdAt: integer('created_at').notNull(),
+    status: text('status', { enum: ['pending', 'approved', 'rejected', 'expired'] }).notNull(),
+    held: text('held', { enum: ['request', 'response'] }).notNull(),
+    agent: text('agent').notNull(),
+    sessionId: text('session_id'),
+    backend: text('backend'),
+    method: text('method').notNull(),
+    tool: text('tool'),
+    reason: text('reason').notNull(),
+    callSha256: text('call_sha256').notNull(),
+    findings: text('findings', { mode: 'json' }).$type<unknown[]>().notNull().default([]),
+    /** The held request's params, and for a held response the result (credentials masked), bounded in size. */
+    payload: text('payload'),
+    decidedAt: integer('decided_at'),
+    decidedBy: text('decided_by'),
+    decisionReason: text('decision_reason'),
+  },
+  (t) => [
+    index('quarantine_status_agent_idx').on(t.status, t.agent),
+    index('quarantine_call_idx').on(t.callSha256),
+    check('quarantine_status_check', sql`${t.status} IN ('pending', 'approved', 'rejected', 'expired')`),
+    check('quarantine_held_check', sql`${t.held} IN ('request', 'response')`),
+  ],
+);
+
+export const schema = { auditLog, agentState, keyState, messages, toolPins, quarantineItems };

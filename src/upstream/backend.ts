@@ -37,6 +37,8 @@ export interface BackendEvents {
   onNotification(backend: string, sessionId: string | undefined, notification: JSONRPCNotification): void;
   onStateChange(backend: string, status: BackendStatus): void;
   onCatalogChange(backend: string): void;
+  /** Tool definitions the gateway's own session read (at connect and after list_changed). */
+  onToolDefinitions?(backend: string, tools: readonly unknown[]): void;
 }
 
 export type ChannelLookup = { readonly ok: true; readonly channel: UpstreamChannel } | { readonly ok: false; readonly detail: string };
@@ -171,6 +173,8 @@ export function createBackend(id: string, config: BackendConfig, deps: BackendDe
     scheduleRetry();
   };
 
+  const seeTools = (tools: readonly unknown[]): void => deps.events.onToolDefinitions?.(id, tools);
+
   const connectControl = async (): Promise<void> => {
     if (status.state === 'stopped') return;
     try {
@@ -182,7 +186,7 @@ export function createBackend(id: string, config: BackendConfig, deps: BackendDe
       conn = await connect(`${id} (control)`, undefined, onClose);
       if (isStopped()) return void conn.opened.shutdown();
       control = conn;
-      catalog = await fetchCatalog(conn.channel, conn.info, timeoutMs);
+      catalog = await fetchCatalog(conn.channel, conn.info, timeoutMs, seeTools);
       backoff.reset();
       setStatus('up');
       logger.info('backend up', { server: conn.info.serverInfo.name, tools: catalog.tools.length });
@@ -198,7 +202,7 @@ export function createBackend(id: string, config: BackendConfig, deps: BackendDe
       catalogTimer = undefined;
       const conn = control;
       if (!conn) return;
-      void fetchCatalog(conn.channel, conn.info, timeoutMs).then((next) => {
+      void fetchCatalog(conn.channel, conn.info, timeoutMs, seeTools).then((next) => {
         catalog = next;
         status = { ...status, tools: next.tools.length };
         deps.events.onCatalogChange(id);

@@ -31,12 +31,21 @@ const LISTS = [
   },
 ] as const;
 
-/** Reads every list the backend's capabilities announce. A list that fails is empty (the backend may lack it). */
-export async function fetchCatalog(channel: UpstreamChannel, info: BackendInfo, timeoutMs: number): Promise<Catalog> {
+/**
+ * Reads every list the backend's capabilities announce. A list that fails is empty (the backend may lack it).
+ * `onTools` sees the full tool definitions (for pinning them on first sight).
+ */
+export async function fetchCatalog(
+  channel: UpstreamChannel,
+  info: BackendInfo,
+  timeoutMs: number,
+  onTools?: (tools: readonly unknown[]) => void,
+): Promise<Catalog> {
   const entries = await Promise.all(
     LISTS.map(async (list) => {
       if (!(list.capability in info.capabilities)) return [list.key, []] as const;
-      return [list.key, await readAllPages(channel, list.method, list.field, list.member, timeoutMs)] as const;
+      const onItems = list.key === 'tools' ? onTools : undefined;
+      return [list.key, await readAllPages(channel, list, timeoutMs, onItems)] as const;
     }),
   );
   return Object.fromEntries(entries) as unknown as Catalog;
@@ -44,18 +53,19 @@ export async function fetchCatalog(channel: UpstreamChannel, info: BackendInfo, 
 
 async function readAllPages(
   channel: UpstreamChannel,
-  method: string,
-  field: string,
-  member: string,
+  list: { readonly method: string; readonly field: string; readonly member: string },
   timeoutMs: number,
+  onItems: ((items: readonly unknown[]) => void) | undefined,
 ): Promise<string[]> {
+  const { method, field, member } = list;
   const names: string[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < CATALOG_LIMITS.pages; page++) {
     const outcome = await channel.request(method, cursor === undefined ? {} : { cursor }, { timeoutMs });
     if (outcome.kind !== 'answer' || 'error' in outcome.answer) break;
     const result = outcome.answer.result;
-    const items = Array.isArray(result[field]) ? (result[field] as unknown[]) : [];
+    const items = Array.isArray(result[field]) ? (result[field] as unknown[]).slice(0, CATALOG_LIMITS.items) : [];
+    onItems?.(items);
     for (const item of items) {
       const value = (item as Record<string, unknown> | null)?.[member];
       if (typeof value === 'string' && names.length < CATALOG_LIMITS.items) names.push(value);

@@ -50,6 +50,7 @@ describe('/healthz', () => {
       status: 'ok',
       backends: { fx: { state: 'up', since: expect.any(String), tools: 4 } },
       config: { file: '/etc/portcullis/test.yaml', loaded_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+      rules: { loaded: 0 },
     });
     const since = (body.backends as { fx: { since: string } }).fx.since;
     expect(new Date(since).toISOString()).toBe(since);

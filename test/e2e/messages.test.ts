@@ -326,6 +326,7 @@ describe('the audit log', () => {
       'check-suspension',
       'rate-limit',
       'check-acl',
+      'scan-rules',
     ]);
     expect(JSON.parse(allowed?.payload ?? 'null')).toMatchObject({ response: { id: sent.body.id } });
     const denied = sends.find((r) => r.payload?.includes('"refused"'));

@@ -10,8 +10,13 @@ export interface AclOptions {
   readonly policy: Policy;
 }
 
-/** Nothing yet: the policy is all the stage needs. */
-export type AclDeps = Record<string, never>;
+export interface AclDeps {
+  /**
+   * Whether a tool may be called by its last seen definition: a tool whose definition changed since it was pinned,
+   * or whose description the rules flag, is not offered, so calling it is `acl_denied` like any other.
+   */
+  readonly toolAccess?: (backend: string, tool: string, agent: string) => { ok: true } | { ok: false; detail: string };
+}
 
 const CONTINUE: Verdict = { kind: 'continue' };
 
@@ -19,7 +24,7 @@ const CONTINUE: Verdict = { kind: 'continue' };
  * `check-acl`: `policy.decide` for every message aimed at a tool, prompt or resource, and `policy.canMessage` for
  * every agent-to-agent message.
  */
-export function createAclStage(options: AclOptions, _deps: AclDeps = {}): Stage {
+export function createAclStage(options: AclOptions, deps: AclDeps = {}): Stage {
   const { policy } = options;
   return {
     name: 'check-acl',
@@ -35,7 +40,11 @@ export function createAclStage(options: AclOptions, _deps: AclDeps = {}): Stage 
       // Not only the request phase: resources/subscribe and completion/complete also name a resource or prompt,
       // and must not leak what the agent may not read.
       const { decision, rule } = policy.explain(agent, target);
-      if (decision === 'allow') return CONTINUE;
+      if (decision === 'allow') {
+        if (target.kind !== 'tool' || !deps.toolAccess) return CONTINUE;
+        const access = deps.toolAccess(target.backend, target.name, agent);
+        return access.ok ? CONTINUE : { kind: 'deny', reason: 'acl_denied', detail: access.detail };
+      }
       // The detail names the rule for the audit log; the client only ever sees the generic acl_denied message.
       return {
         kind: 'deny',

@@ -1,0 +1,147 @@
+/**
+ * The gateway's content parts, built once: the live rule set (its directories watched), tool pinning and the
+ * description scan, the screen over server instructions and sampling, escalation, and the quarantine holds.
+ * The action policy depends on the config and is rebuilt with each reload (see gateway.ts `buildLive`).
+ */
+import { createHash } from 'node:crypto';
+import type { Config } from './config/schema.js';
+import { GatewayError } from './errors.js';
+import type { Holds } from './mcp/router-context.js';
+import type { Logger } from './observability/logger.js';
+import type { ActionPolicy } from './scanner/actions.js';
+import { canonicalJson } from './scanner/canonical-json.js';
+import { type ContentScreen, createContentScreen } from './scanner/content-screen.js';
+import { type EscalationTracker, createEscalationTracker } from './scanner/escalation.js';
+import { type MaskableFinding, credentialSpans, maskValue } from './scanner/mask.js';
+import { type RuleReload, RuleLoadError, type RuleSource, openRuleSource } from './scanner/rule-source.js';
+import { type ToolGate, createToolGate } from './scanner/tool-gate.js';
+import type { Database } from './store/open-database.js';
+import { type QuarantineStore, createQuarantineStore } from './store/quarantine-store.js';
+import { type ToolPinRecord, type ToolPinStore, createToolPinStore } from './store/tool-pin-store.js';
+import type { PinAdmin, PinView } from './http/admin-pins.js';
+import type { AuditRecord } from './store/types.js';
+
+export interface GatewayContent {
+  readonly rules: RuleSource;
+  readonly toolGate: ToolGate;
+  readonly screen: ContentScreen;
+  readonly escalation: EscalationTracker;
+  readonly holds: Holds;
+  readonly pins: ToolPinStore;
+  readonly quarantine: QuarantineStore;
+  /** What the admin API offers on pins. */
+  readonly pinAdmin: PinAdmin;
+  close(): void;
+}
+
+export interface GatewayContentDeps {
+  readonly db: Database;
+  readonly logger: Logger;
+  /** The running config and its action policy. */
+  readonly live: () => { readonly config: Config; readonly actions: ActionPolicy };
+  readonly recordEvent: (method: string, fields?: Partial<AuditRecord>) => void;
+}
+
+/** Most characters of a held call's payload that are stored with it. */
+const MAX_HELD_PAYLOAD_CHARS = 262_144;
+
+/** Throws RuleLoadError when the rules do not load: the gateway refuses to start without its rules. */
+export function createGatewayContent(config: Config, deps: GatewayContentDeps): GatewayContent {
+  const { logger, recordEvent } = deps;
+  const rules = openRules(config, (outcome) => reportRuleReload(outcome, logger, recordEvent));
+  const pins = createToolPinStore(deps.db);
+  const quarantine = createQuarantineStore(deps.db);
+  const scanConfig = (): { actions: ActionPolicy; maxScanBytes: number; oversizeAction: Config['rules']['oversize_action'] } => {
+    const { config: running, actions } = deps.live();
+    return { actions, maxScanBytes: running.rules.max_scan_bytes, oversizeAction: running.rules.oversize_action };
+  };
+  const toolGate = createToolGate({
+    pins,
+    ruleSet: rules.current,
+    scanConfig,
+    onEvent: (method, { backend, tool, detail }) => {
+      logger.warn(method === 'tool.changed' ? 'tool definition changed: hidden until approved' : 'tool hidden by its description', { backend, tool, detail });
+      recordEvent(method, { backend, tool, detail });
+    },
+  });
+  const screen = createContentScreen({
+    ruleSet: rules.current,
+    scanConfig,
+    onEvent: (method, { backend, agent, detail }) => {
+      logger.warn(method, { backend, agent, detail });
+      recordEvent(method, { backend, agent, detail });
+    },
+  });
+  const holds: Holds = {
+    hold(request) {
+      const limits = deps.live().config.quarantine;
+      if (quarantine.countPending(request.agent) >= limits.max_pending_per_agent) {
+        logger.warn('quarantine full for agent: hold refused', { agent: request.agent });
+        return { ok: false, retryAfterMs: limits.hold_s * 1000 };
+      }
+      const args = request.params.arguments ?? request.params.uri ?? null;
+      const callSha256 = createHash('sha256')
+        .update(canonicalJson({ agent: request.agent, backend: request.backend, tool: request.tool, arguments: args }) ?? '')
+        .digest('hex');
+      const record = quarantine.hold({
+        held: request.held,
+        agent: request.agent,
+        sessionId: request.sessionId,
+        backend: request.backend,
+        method: request.method,
+        tool: request.tool,
+        reason: request.reason,
+        callSha256,
+        findings: request.findings,
+        payload: heldPayload(request),
+      });
+      return { ok: true, id: record.id };
+    },
+  };
+  const pinAdmin: PinAdmin = {
+    listPending: () => pins.listPending().map(pinView),
+    approve(id, reviewer) {
+      const approved = pins.approve(id, reviewer);
+      if (!approved) return undefined;
+      toolGate.recheck(approved.backend, approved.tool);
+      logger.info('tool definition approved', { backend: approved.backend, tool: approved.tool, pin: id, reviewer });
+      recordEvent('pin.approved', { backend: approved.backend, tool: approved.tool, detail: `pin ${id} (sha256 ${approved.sha256}) by ${reviewer}` });
+      return pinView(approved);
+    },
+  };
+  return { rules, toolGate, screen, escalation: createEscalationTracker(), holds, pins, quarantine, pinAdmin, close: () => rules.close() };
+}
+
+function pinView(record: ToolPinRecord): PinView {
+  return {
+    id: record.id, backend: record.backend, tool: record.tool, sha256: record.sha256, status: record.status,
+    first_seen: new Date(record.firstSeen).toISOString(), diff: record.diff,
+  };
+}
+
+function openRules(config: Config, onReload: (outcome: RuleReload) => void): RuleSource {
+  try {
+    return openRuleSource({ dirs: config.rules.dirs, watch: true, onReload });
+  } catch (error) {
+    if (error instanceof RuleLoadError) throw new GatewayError('rules_invalid', error.message, error.problems);
+    throw error;
+  }
+}
+
+/** The held call as stored: params and result, credential findings masked, bounded. */
+function heldPayload(request: Parameters<Holds['hold']>[0]): string {
+  const spans = credentialSpans(request.findings as MaskableFinding[], (pointer) => [pointer]);
+  const masked = maskValue({ params: request.params, ...(request.result !== undefined ? { result: request.result } : {}) }, spans);
+  const text = JSON.stringify(masked);
+  return text.length > MAX_HELD_PAYLOAD_CHARS ? JSON.stringify({ truncated: true, prefix: text.slice(0, MAX_HELD_PAYLOAD_CHARS) }) : text;
+}
+
+function reportRuleReload(outcome: RuleReload, logger: Logger, recordEvent: GatewayContentDeps['recordEvent']): void {
+  if (outcome.kind === 'applied') {
+    logger.info('rules reloaded', { rules: outcome.rules, files: outcome.files });
+    recordEvent('rules.reload', { detail: `${outcome.rules} rule(s) from ${outcome.files} file(s)` });
+  } else {
+    logger.error('rules edit rejected; the running rules stay', { problems: outcome.problems });
+    recordEvent('rules.rejected', { detail: outcome.problems.join('\n').slice(0, 4_000) });
+  }
+}
