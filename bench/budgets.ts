@@ -2,6 +2,7 @@
 import type { AuditResult } from './audit.js';
 import type { LatencyResult } from './latency.js';
 import type { MemoryResult } from './memory.js';
+import type { ScannerResult } from './scanner.js';
 import { formatCount, formatMB, formatMs } from './lib/stats.js';
 import type { ThroughputResult } from './throughput.js';
 
@@ -20,6 +21,7 @@ export interface BudgetInputs {
   readonly throughput: ThroughputResult;
   readonly audit: AuditResult;
   readonly memory: MemoryResult;
+  readonly scanner: ScannerResult;
 }
 
 export const BUDGETS = {
@@ -29,6 +31,7 @@ export const BUDGETS = {
   auditRowsPerSecond: 50_000,
   idleSessions: 1_000,
   idleRssBytes: 150_000_000,
+  scanMsPerMiB: 20,
 } as const;
 
 /** The added latency of the gateway at a percentile: gateway − direct. */
@@ -69,10 +72,10 @@ export function checkBudgets(inputs: BudgetInputs): BudgetCheck[] {
       status: status(ratio >= BUDGETS.throughputRatio && inputs.throughput.gateway.errors === 0),
     },
     {
-      budget: 'rule scan, every shipped rule',
-      limit: '≤ 20 ms/MiB + constant',
-      measured: '—',
-      status: 'not measured yet',
+      budget: `rule scan, every shipped rule (${inputs.scanner.rules})`,
+      limit: `≤ ${BUDGETS.scanMsPerMiB} ms/MiB + constant`,
+      measured: `${inputs.scanner.marginalMsPerMiB.toFixed(1)} ms/MiB + ${formatMs(inputs.scanner.constantMs)}`,
+      status: status(inputs.scanner.marginalMsPerMiB <= BUDGETS.scanMsPerMiB),
     },
     { budget: 'one guard call, p50', limit: '≤ 0.2 ms', measured: '—', status: 'not measured yet' },
     {

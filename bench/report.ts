@@ -20,7 +20,6 @@ function notMeasuredYet({ pipeline }: BenchResults): string[] {
   return [
     '### Not measured yet',
     '',
-    '- Rule scan (≤ 20 ms per MiB plus a constant, every shipped rule): arrives with the scanner (`scan-rules`).',
     '- One guard call (≤ 0.2 ms p50 including isolation; a looping guard stopped within `timeout_ms` + 50 ms): arrives',
     '  with the guard runtime (`run-guards`).',
     ...(missing === ''

@@ -5,6 +5,7 @@ import type { MachineInfo } from './lib/machine.js';
 import type { Summary } from './lib/stats.js';
 import type { MemoryResult } from './memory.js';
 import type { PipelineResult } from './pipeline.js';
+import type { ScannerResult } from './scanner.js';
 import type { ThroughputResult } from './throughput.js';
 
 export interface SdkReference {
@@ -24,5 +25,6 @@ export interface BenchResults {
   /** The first entry is the one checked against the budget. */
   readonly audit: readonly [AuditResult, ...AuditResult[]];
   readonly memory: MemoryResult;
+  readonly scanner: ScannerResult;
   readonly elapsedSeconds: number;
 }

@@ -26,6 +26,7 @@ import { checkGatewayRefuses, readPipeline } from './pipeline.js';
 import { renderText, writeResultsMarkdown } from './report.js';
 import type { BenchResults } from './results.js';
 import { createSigningFetch } from '../src/identity/signer.js';
+import { measureScanner } from './scanner.js';
 import { measureSdkLatency } from './sdk-reference.js';
 import { type BenchSettings, benchSettings, describeMethod } from './settings.js';
 import { measureThroughput } from './throughput.js';
@@ -163,6 +164,8 @@ async function run(settings: BenchSettings, children: ChildSet, workDir: string)
   const identity = await createBenchIdentity(join(workDir, 'keys'));
   const context: BenchContext = { settings, children, workDir, backend, identity };
 
+  log('rule scan: every shipped rule, in process');
+  const scanner = measureScanner(REPO_ROOT, settings.quick);
   const calls = await measureCalls(context);
   const audit = await measureAudit(settings);
   log(`memory: ${settings.idleSessions} idle sessions`);
@@ -171,7 +174,7 @@ async function run(settings: BenchSettings, children: ChildSet, workDir: string)
   await children.stopAll();
 
   const elapsedSeconds = (performance.now() - started) / 1_000;
-  return { quick: settings.quick, machine, ...calls, audit, memory, elapsedSeconds };
+  return { quick: settings.quick, machine, ...calls, audit, memory, scanner, elapsedSeconds };
 }
 
 async function main(): Promise<number> {

@@ -22,7 +22,21 @@ export function buildTables(results: BenchResults): Table[] {
     throughputTable(results),
     auditTable(results),
     memoryTable(results),
+    scannerTable(results),
   ];
+}
+
+function scannerTable({ scanner }: BenchResults): Table {
+  const size = (bytes: number): string => (bytes >= 1_048_576 ? `${bytes / 1_048_576} MiB` : `${bytes / 1024} KiB`);
+  return {
+    title: `Rule scan, in process: ${scanner.rules} shipped rules, surface ${scanner.surface}, representative tool traffic`,
+    head: ['input', 'median', 'ms per MiB'],
+    rows: [
+      ...scanner.sizes.map((s) => [size(s.bytes), formatMs(s.medianMs), s.msPerMiB.toFixed(1)]),
+      ['marginal cost (largest − smallest)', '—', scanner.marginalMsPerMiB.toFixed(1)],
+      [`hostile: ${size(scanner.hostile.bytes)} of a+…!x+… (catastrophic for backtracking)`, formatMs(scanner.hostile.ms), (scanner.hostile.ms / (scanner.hostile.bytes / 1_048_576)).toFixed(1)],
+    ],
+  };
 }
 
 function budgetTable(budgets: readonly BudgetCheck[]): Table {

@@ -53,14 +53,18 @@ function* encodedRuns(text: string): Generator<{ start: number; end: number }> {
   let start = -1;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 0;
-    const inAlphabet =
-      (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 95 || c === 45 || c === 61;
+    const inAlphabet = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 95 || c === 45;
     if (inAlphabet) {
       if (start < 0) start = i;
-    } else if (start >= 0) {
-      if (i - start >= MIN_RUN) yield { start, end: i };
-      start = -1;
+      continue;
     }
+    if (start < 0) continue;
+    // `=` is padding: it ends a run (`key=value` is two runs, `abc==` one).
+    let end = i;
+    while (end < text.length && text.charCodeAt(end) === 61 && end - i < 2) end++;
+    if (end - start >= MIN_RUN) yield { start, end };
+    start = -1;
+    i = end - 1 < i ? i : end - 1;
   }
 }
 

@@ -23,10 +23,10 @@ export function diffDefinitions(before: string, after: string): string {
     if (i < a.length && j < b.length && a[i] === b[j]) {
       i++;
       j++;
-    } else if (j < b.length && (i >= a.length || ((rows[i] as Uint16Array)[j + 1] as number) >= ((rows[i + 1] as Uint16Array)[j] as number))) {
-      out.push(`+ ${b[j++]}`);
-    } else {
+    } else if (i < a.length && (j >= b.length || ((rows[i + 1] as Uint16Array)[j] as number) >= ((rows[i] as Uint16Array)[j + 1] as number))) {
       out.push(`- ${a[i++]}`);
+    } else {
+      out.push(`+ ${b[j++]}`);
     }
   }
   return out.join('\n');

@@ -129,6 +129,6 @@ function compileOne(
   } catch (error) {
     if (!(error instanceof RuleCompileError)) throw error;
     const patternIndex = Number(/patterns\[(\d+)\]/.exec(error.message)?.[1] ?? 0);
-    return { problem: at([index, 'patterns', patternIndex], error.message) };
+    return { problem: at([index, 'patterns', patternIndex], error.message.replace(/^patterns\[\d+\]: /, '')) };
   }
 }
