@@ -31,10 +31,6 @@ export interface RuleGroup {
   readonly unfiltered: readonly CompiledRule[];
   /** Keyword → the rules it lets run. */
   readonly byKeyword: ReadonlyMap<string, readonly CompiledRule[]>;
-  /** One alternation of every keyword (escaped literals: linear on any engine), or undefined when none. */
-  readonly keywordPattern: RegExp | undefined;
-  /** Keyword → the other keywords that are its prefixes (found at the same place, so the alternation skips them). */
-  readonly prefixesOf: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface CompiledSurface {
@@ -100,14 +96,6 @@ function buildGroups(rules: readonly CompiledRule[]): RuleGroup[] {
       if (rule.keywords.length === 0) unfiltered.push(rule);
       for (const keyword of rule.keywords) byKeyword.set(keyword, [...(byKeyword.get(keyword) ?? []), rule]);
     }
-    // Longest first, so a keyword that contains another is still seen where both start at the same place.
-    const sorted = [...byKeyword.keys()].sort((a, b) => b.length - a.length);
-    const keywordPattern = sorted.length > 0 ? new RegExp(sorted.map(escapeRegExp).join('|'), 'g') : undefined;
-    const prefixesOf = new Map(sorted.map((k) => [k, sorted.filter((other) => other !== k && k.startsWith(other))] as const));
-    return { view, unfiltered, byKeyword, keywordPattern, prefixesOf };
+    return { view, unfiltered, byKeyword };
   });
-}
-
-function escapeRegExp(literal: string): string {
-  return literal.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }

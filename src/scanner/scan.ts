@@ -6,6 +6,7 @@
  */
 import type { CompiledRule, CompiledSurface, RuleGroup, ViewKind } from './compile.js';
 import { findEncodedSegments } from './decode.js';
+import { type TextIndex, containsKeyword, indexText } from './keyword-filter.js';
 import { type NormalizedView, normalizeText, originalEnd, originalOffset } from './normalize.js';
 import type { Severity } from './rule-schema.js';
 import { VALIDATOR_TABLE } from './validators.js';
@@ -125,6 +126,8 @@ type Place = (finding: Omit<RuleFinding, 'pointer'>) => RuleFinding;
 
 function matchGroups(groups: readonly RuleGroup[], text: string, state: ScanState, place: Place): void {
   const views = new Map<ViewKind, NormalizedView>();
+  // Views that normalize to the same text share one keyword index.
+  const indexes = new Map<string, TextIndex>();
   for (const group of groups) {
     if (state.findings.length >= state.limits.maxFindings) return;
     let view = views.get(group.view);
@@ -132,28 +135,27 @@ function matchGroups(groups: readonly RuleGroup[], text: string, state: ScanStat
       view = normalizeText(text, { nfkc: group.view.startsWith('nfkc'), stripInvisible: group.view.endsWith('strip') });
       views.set(group.view, view);
     }
-    for (const rule of candidates(group, view.text)) matchRule(rule, view, text, state, place);
+    const viewText = view.text;
+    const index = (): TextIndex => {
+      let built = indexes.get(viewText);
+      if (!built) {
+        built = indexText(viewText);
+        indexes.set(viewText, built);
+      }
+      return built;
+    };
+    for (const rule of candidates(group, index)) matchRule(rule, view, text, state, place);
   }
 }
 
-/** The rules of a group that may match `text`: those without keywords, and those whose keyword occurs. */
-function candidates(group: RuleGroup, text: string): CompiledRule[] {
+/** The rules of a group that may match its view: those without keywords, and those whose keyword occurs. */
+function candidates(group: RuleGroup, index: () => TextIndex): CompiledRule[] {
   const chosen = new Set<CompiledRule>(group.unfiltered);
-  if (group.keywordPattern) {
-    const lower = text.toLowerCase();
-    const seen = new Set<string>();
-    const pattern = group.keywordPattern;
-    pattern.lastIndex = 0;
-    for (let match = pattern.exec(lower); match; match = pattern.exec(lower)) {
-      for (const keyword of [match[0], ...(group.prefixesOf.get(match[0]) ?? [])]) {
-        if (seen.has(keyword)) continue;
-        seen.add(keyword);
-        for (const rule of group.byKeyword.get(keyword) ?? []) chosen.add(rule);
-      }
-      if (seen.size === group.byKeyword.size) break;
-      // Step one character, not past the match, so keywords overlapping this one are seen too.
-      pattern.lastIndex = match.index + 1;
-    }
+  if (group.byKeyword.size === 0) return [...chosen];
+  const indexed = index();
+  for (const [keyword, rules] of group.byKeyword) {
+    if (rules.every((rule) => chosen.has(rule))) continue;
+    if (containsKeyword(indexed, keyword)) for (const rule of rules) chosen.add(rule);
   }
   return [...chosen];
 }

@@ -17,7 +17,7 @@ import { createRuleSet } from '../../src/scanner/rule-set.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { createQuarantineStore } from '../../src/store/quarantine-store.js';
 import { readAudit, requestRows } from '../helpers/audit.js';
-import { REPO_ROOT, filesystemStdio, fixtureStdio } from '../helpers/backends.js';
+import { REPO_ROOT, filesystemStdio, fixtureStdio, freePort } from '../helpers/backends.js';
 import { type ConnectedClient, connectClient } from '../helpers/client.js';
 import { type StartedGateway, buildTestConfig, startGateway, waitUntil } from '../helpers/start-gateway.js';
 
@@ -198,7 +198,8 @@ describe('tool pinning', () => {
 
   it('pins commands say when no gateway is running', async () => {
     const offline = join(work, 'offline.yaml');
-    writeFileSync(offline, `server: { host: 127.0.0.1, port: 1 }\nadmin: { host: 127.0.0.1, port: 1, tokens: { ops: offline-token-0123456789 } }\nstorage: { sqlite: ${JSON.stringify(join(work, 'o.db'))} }\n`);
+    const [server, admin] = [await freePort(), await freePort()];
+    writeFileSync(offline, `server: { host: 127.0.0.1, port: ${server} }\nadmin: { host: 127.0.0.1, port: ${admin}, tokens: { ops: offline-token-0123456789 } }\nstorage: { sqlite: ${JSON.stringify(join(work, 'o.db'))} }\n`);
     let err = '';
     const code = await runCommand(['pins', 'list', '--config', offline], { out: () => undefined, err: (t) => void (err += t), env: {} });
     expect(code).toBe(1);
