@@ -27,7 +27,7 @@ export function buildTables(results: BenchResults): Table[] {
 }
 
 function scannerTable({ scanner }: BenchResults): Table {
-  const size = (bytes: number): string => (bytes >= 1_048_576 ? `${bytes / 1_048_576} MiB` : `${bytes / 1024} KiB`);
+  const size = (bytes: number): string => (bytes >= 1_048_576 ? `${+(bytes / 1_048_576).toFixed(1)} MiB` : `${+(bytes / 1024).toFixed(0)} KiB`);
   return {
     title: `Rule scan, in process: ${scanner.rules} shipped rules, surface ${scanner.surface}, representative tool traffic`,
     head: ['input', 'median', 'ms per MiB'],
