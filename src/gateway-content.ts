@@ -60,7 +60,11 @@ export function createGatewayContent(config: Config, deps: GatewayContentDeps): 
     ruleSet: rules.current,
     scanConfig,
     onEvent: (method, { backend, tool, detail }) => {
-      logger.warn(method === 'tool.changed' ? 'tool definition changed: hidden until approved' : 'tool hidden by its description', { backend, tool, detail });
+      const messages: Record<string, string> = {
+        'tool.changed': 'tool definition changed: hidden until approved',
+        'tool.hidden': 'tool hidden by its description',
+      };
+      logger.warn(messages[method] ?? 'tool hidden: its pin could not be checked', { backend, tool, detail });
       recordEvent(method, { backend, tool, detail });
     },
   });

@@ -135,7 +135,14 @@ function denialFor(ctx: RouterContext, pipeline: PipelineResult, hold: HoldReque
     case 'deny':
       return denialError(verdict.reason, verdict.data);
     case 'quarantine': {
-      const held = ctx.quarantine.hold({ ...hold, reason: verdict.reason, findings: verdict.findings });
+      let held: ReturnType<RouterContext['quarantine']['hold']>;
+      try {
+        held = ctx.quarantine.hold({ ...hold, reason: verdict.reason, findings: verdict.findings });
+      } catch (error) {
+        // A hold that cannot be stored is not a hold: fail closed, with an answer.
+        ctx.logger.error('quarantine hold failed: call failed closed', { method: hold.method, error });
+        return denialError('internal_error');
+      }
       return held.ok
         ? denialError('quarantined', { quarantine_id: held.id, status: 'pending' })
         : denialError('rate_limited', { retry_after_ms: held.retryAfterMs });

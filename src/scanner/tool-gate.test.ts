@@ -98,6 +98,13 @@ describe('createToolGate', () => {
     expect(events).toEqual(['tool.hidden math/mul']);
   });
 
+  it('hides a tool whose pin cannot be checked (the store failed), and says so', () => {
+    const broken = { ...store, approved: () => { throw new Error('disk I/O error'); } } as ToolPinStore;
+    const failing = makeGate(broken);
+    expect(failing.isVisible('math', add, 'bot')).toBe(false);
+    expect(events).toEqual(['tool.unpinned math/add']);
+  });
+
   it('refuses items that are not tools', () => {
     expect(gate.isVisible('math', 'add', 'bot')).toBe(false);
     expect(gate.isVisible('math', { description: 'no name' }, 'bot')).toBe(false);

@@ -72,7 +72,15 @@ export function createToolGate(deps: ToolGateDeps): ToolGate {
     const sha256 = createHash('sha256').update(canonical).digest('hex');
     const previous = seen.get(key);
     if (previous?.sha256 === sha256 && previous.status !== 'changed') return previous;
-    return remember(key, { sha256, status: pinStatus(backend, name, sha256, canonical), described: describedText(record) });
+    let status: Seen['status'];
+    try {
+      status = pinStatus(backend, name, sha256, canonical);
+    } catch (error) {
+      // The pin store failed: show nothing it could not check (fail closed), and say so.
+      deps.onEvent('tool.unpinned', { backend, tool: name, detail: `pin store failed: ${error instanceof Error ? error.message : String(error)}` });
+      return { sha256, status: 'invalid', described: {} };
+    }
+    return remember(key, { sha256, status, described: describedText(record) });
   };
 
   const pinStatus = (backend: string, name: string, sha256: string, canonical: string): Seen['status'] => {
