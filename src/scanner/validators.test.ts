@@ -48,7 +48,8 @@ describe('validators', () => {
 
   it.each([
     ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.sig', true],
-    ['eyJmb28iOiJiYXIifQ.eyJzdWIiOiIxIn0.sig', false],
+    ['eyJmb28iOiJiYXIifQ.eyJzdWIiOiIxIn0.sig', true],
+    ['WzFd.eyJzdWIiOiIxIn0.sig', false],
     ['not.a.jwt', false],
   ])('jwt(%s) → %s', (value, expected) => expect(jwt(value)).toBe(expected));
 

@@ -80,12 +80,12 @@ export function highEntropySecret(value: string): boolean {
   return classes >= 2 && shannonEntropy(value) >= 3.5;
 }
 
-/** A JWT: the first part decodes to a JSON header with an `alg`. */
+/** A JWT: the first part decodes to a JSON object (the header; real ones name an `alg`, forged ones may not). */
 export function jwt(value: string): boolean {
   const header = value.split('.')[0] ?? '';
   try {
     const parsed = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as unknown;
-    return typeof parsed === 'object' && parsed !== null && 'alg' in parsed;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
   } catch {
     return false;
   }
