@@ -6,7 +6,8 @@ export type GatewayErrorCode =
   | 'name_conflict'
   | 'listen_failed'
   | 'store_failed'
-  | 'rules_invalid';
+  | 'rules_invalid'
+  | 'guards_refused';
 
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';

@@ -40,6 +40,7 @@ import { type ConfigReport, mergeReloadable } from './live-config.js';
 import { type ConfigWatcher, type ReloadOutcome, watchConfig } from './config/watch.js';
 import { formatProblem, type Env } from './config/load.js';
 import type { LiveState } from './mcp/router-context.js';
+import { GuardHost, GuardLoadError, type GuardReload, type GuardStatusRow, formatRefused } from './guard-runtime/guard-host.js';
 
 export const GATEWAY_INFO = { name: 'portcullis', version: '0.1.0' } as const;
 
@@ -57,6 +58,8 @@ export interface GatewayOptions {
   readonly backendHealthIntervalMs?: number;
   /** Watch the config file and apply edits live (DESIGN.md §4). `text` is what the running config was read from. */
   readonly watch?: { readonly env: Env; readonly text: string };
+  /** Told about slow start-up steps (the CLI prints them). */
+  readonly onProgress?: (message: string) => void;
 }
 
 export interface Gateway {
@@ -71,6 +74,10 @@ export interface Gateway {
   reload(outcome: ReloadOutcome): void;
   /** The running config (a frozen value; replaced whole by a reload). */
   currentConfig(): Config;
+  /** The guard chain, as `portcullis guards list` shows it. */
+  guardStatus(): readonly GuardStatusRow[];
+  /** Re-reads the guards directory now (the watcher does this on its own). */
+  reloadGuards(): Promise<void>;
 }
 
 /** Checks a config for what this gateway refuses to run with; throws GatewayError listing every problem. */
@@ -109,6 +116,15 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
   const identity = createGatewayIdentity(config.identity.keys_dir, keyStore, logger, (agents, problems) =>
     recordEvent('keys.loaded', { detail: [`${agents.length} agent key(s)`, ...problems].join('\n').slice(0, 4_000) }),
   );
+  const guards = new GuardHost({
+    dir: config.guards.dir,
+    workers: config.guards.workers,
+    logger: logger.child({ component: 'guards' }),
+    watch: true,
+    metrics,
+    onReload: (report) =>
+      recordEvent(report.refused.length > 0 ? 'guards.refused' : 'guards.loaded', { detail: describeGuardReload(report).slice(0, 4_000) }),
+  });
   // Rules, pins and holds read the running config through `live`, which is assigned right below.
   const content = openContent(() => createGatewayContent(config, { db, logger, live: () => live, recordEvent }), db);
   const buildLive = (next: Config): LiveState => {
@@ -117,7 +133,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     const isSuspended = (agent: string): boolean => agentState.isSuspended(agent);
     const deps = {
       config: next, policy, actions, limiters, isSuspended, identity: identity.signatureDeps,
-      ruleSet: content.rules.current, escalation: content.escalation, toolAccess: content.toolGate.callable,
+      ruleSet: content.rules.current, escalation: content.escalation, toolAccess: content.toolGate.callable, guards,
     };
     return { config: next, policy, actions, stages: { request: createRequestStages(deps), response: createResponseStages(deps) } };
   };
@@ -138,6 +154,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     toolGate: content.toolGate,
     screen: content.screen,
     quarantine: content.holds,
+    onSessionClosed: (id) => guards.forgetSession(id),
   });
   const events = {
     ...router.backendEvents,
@@ -179,7 +196,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     messages: { service: messages, maxBodyBytes: config.server.max_body_bytes, originPolicy },
     resolveAddress: createAddressResolver(config.server.trusted_proxies),
     addressedUrl: createAddressedUrl(config.server.trusted_proxies),
-    health: () => buildHealth({ started, backends, config: configReport, rules: content.rules }),
+    health: () => buildHealth({ started, backends, config: configReport, rules: content.rules, guards }),
     logger,
   });
   const adminTokens = config.admin.tokens;
@@ -194,7 +211,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       return viewOf(agent, live.config, agentState);
     },
   };
-  const adminApp = Object.keys(adminTokens).length > 0 ? createAdminApp({ tokens: adminTokens, metrics, agents: agentAdmin, keys: keyAdmin, pins: content.pinAdmin }) : undefined;
+  const adminApp = Object.keys(adminTokens).length > 0 ? createAdminApp({ tokens: adminTokens, metrics, agents: agentAdmin, keys: keyAdmin, pins: content.pinAdmin, guards: () => guards.status() }) : undefined;
 
   let publicServer: Server | undefined;
   let adminServer: Server | undefined;
@@ -251,9 +268,18 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     databasePath: db.path,
     reload,
     currentConfig: () => live.config,
+    guardStatus: () => guards.status(),
+    reloadGuards: () => guards.reload(),
     backendStatuses: () => new Map([...backends].map(([id, b]) => [id, b.status()])),
     async start() {
       await identity.open();
+      options.onProgress?.(`loading guards from ${config.guards.dir}`);
+      try {
+        await guards.start();
+      } catch (error) {
+        if (error instanceof GuardLoadError) throw new GatewayError('guards_refused', error.message, error.problems);
+        throw error;
+      }
       publicServer = await listen(publicApp.fetch, config.server.host, config.server.port);
       url = `http://${formatHost(config.server.host)}:${(publicServer.address() as AddressInfo).port}/mcp`;
       if (adminApp) {
@@ -290,11 +316,18 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
         await closeServer(adminServer);
       }
       content.close();
+      await guards.close();
       recordEvent('gateway.stop');
       await audit.close();
       db.close();
     },
   };
+}
+
+function describeGuardReload(report: GuardReload): string {
+  const lines = [`active: ${report.active.join(', ') || 'none'}`];
+  for (const refused of report.refused) lines.push(...formatRefused(refused).map((line) => `refused ${refused.name}: ${line}`));
+  return lines.join('\n');
 }
 
 /** Builds the content parts; a rules directory that does not load refuses the start and closes the store. */

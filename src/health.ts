@@ -9,6 +9,8 @@ export interface HealthInputs {
   readonly config: ConfigReport;
   /** The running rules and the problems that kept the last rules edit out. */
   readonly rules?: { current(): { readonly rules: readonly unknown[] }; problems(): readonly string[] };
+  /** The guard chain: what runs, what was refused and why. */
+  readonly guards?: { status(): readonly { readonly name: string; readonly status: string; readonly problems: readonly string[] }[] };
 }
 
 /** 200 once every backend has been attempted (a down backend is `degraded`, still 200); 503 while starting. */
@@ -31,7 +33,7 @@ export function buildHealth(inputs: HealthInputs): Health {
   const status = !ready ? 'starting' : allUp ? 'ok' : 'degraded';
   return {
     httpStatus: ready ? 200 : 503,
-    body: { status, backends, config: describeConfig(inputs.config), ...(inputs.rules ? { rules: describeRules(inputs.rules) } : {}) },
+    body: { status, backends, config: describeConfig(inputs.config), ...(inputs.rules ? { rules: describeRules(inputs.rules) } : {}), ...(inputs.guards ? { guards: describeGuards(inputs.guards) } : {}) },
   };
 }
 
@@ -57,4 +59,14 @@ function describeRules(rules: NonNullable<HealthInputs['rules']>): Record<string
   const problems = rules.problems();
   // A rejected rules edit keeps the running set: say so where operators look, like a rejected config edit.
   return { loaded: rules.current().rules.length, ...(problems.length > 0 ? { last_reload: { status: 'rejected', problems } } : {}) };
+}
+
+function describeGuards(guards: NonNullable<HealthInputs['guards']>): Record<string, unknown> {
+  const rows = guards.status();
+  const refused = rows.filter((r) => r.status === 'refused' || r.problems.length > 0).map((r) => ({ name: r.name, problems: r.problems }));
+  return {
+    active: rows.filter((r) => r.status !== 'refused').map((r) => r.name),
+    benched: rows.filter((r) => r.status === 'benched').map((r) => r.name),
+    ...(refused.length > 0 ? { refused } : {}),
+  };
 }

@@ -27,6 +27,7 @@ export function mergeReloadable(running: Config, next: Config): MergedConfig {
   if (JSON.stringify(running.identity.keys_dir) !== JSON.stringify(next.identity.keys_dir)) pendingRestart.push('identity.keys_dir');
   if (JSON.stringify(running.rules.dirs) !== JSON.stringify(next.rules.dirs)) pendingRestart.push('rules.dirs');
   if (running.guards.dir !== next.guards.dir) pendingRestart.push('guards.dir');
+  if (running.guards.workers !== next.guards.workers) pendingRestart.push('guards.workers');
   return { config: deepFreeze(merged as Config), pendingRestart };
 }
 

@@ -40,7 +40,9 @@ export async function runServe(argv: readonly string[], io: CliIo, hooks: ServeH
 
   let gateway: Gateway;
   try {
-    gateway = createGateway(config, { logger, configFile: file, watch: { env: io.env, text: loaded.text } });
+    gateway = createGateway(config, {
+      logger, configFile: file, watch: { env: io.env, text: loaded.text }, onProgress: (message) => io.out(`  ${message}…\n`),
+    });
     io.out(`Portcullis ${GATEWAY_INFO.version}: starting ${Object.keys(config.backends).length} backend(s)…\n`);
     await gateway.start();
   } catch (error) {
@@ -73,6 +75,8 @@ function withListenOverrides(config: Config, host: unknown, port: unknown): Conf
 
 function banner(gateway: Gateway, config: Config): string {
   const lines = ['', `Portcullis ${GATEWAY_INFO.version} — MCP security gateway`, `  MCP endpoint:  ${gateway.url}   (point your MCP client here)`];
+  const guards = gateway.guardStatus().filter((g) => g.status !== 'refused');
+  lines.push(`  Guards:        ${guards.length > 0 ? guards.map((g) => `${g.name} (${g.phases?.join(', ')})`).join(', ') : `none (drop .wasm files into ${config.guards.dir})`}`);
   lines.push('  Backends:');
   for (const [id, status] of gateway.backendStatuses()) {
     const detail = status.state === 'up' ? `${status.tools} tools` : (status.error ?? '');

@@ -30,7 +30,7 @@ const DEFAULTS = {
     oversize_action: 'block',
     escalation: { after: 3, window_s: 3600 },
   },
-  guards: { dir: './guards' },
+  guards: { dir: './guards', workers: 2 },
   quarantine: { hold_s: 30, approval_ttl_s: 600, expiry_h: 24, elicitation: false, max_pending_per_agent: 20 },
   messages: { ttl_s: 86400, max_per_inbox: 1000 },
   webhooks: [],

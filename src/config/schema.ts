@@ -202,7 +202,13 @@ export const configSchema = z
     rate_limit: rateLimitSchema.prefault({}),
     approval: z.strictObject({ require: strings() }).prefault({}),
     rules: rulesSchema.prefault({}),
-    guards: z.strictObject({ dir: nonEmpty().default('./guards') }).prefault({}),
+    guards: z
+      .strictObject({
+        dir: nonEmpty().default('./guards'),
+        /** Worker threads that run guard chains (each hosts every guard). */
+        workers: int(1, 16).default(2),
+      })
+      .prefault({}),
     quarantine: z
       .strictObject({
         hold_s: int(0).default(30),

@@ -15,6 +15,8 @@ export interface AdminAppOptions {
   readonly agents: AgentAdmin;
   readonly keys: KeyAdmin;
   readonly pins: PinAdmin;
+  /** The guard chain's status rows (`portcullis guards list`). */
+  readonly guards: () => readonly unknown[];
 }
 
 type AdminEnv = { Variables: { reviewer: string } };
@@ -39,6 +41,7 @@ export function createAdminApp(options: AdminAppOptions): Hono<AdminEnv> {
   mountAgentRoutes(app, options.agents);
   mountKeyRoutes(app, options.keys);
   mountPinRoutes(app, options.pins);
+  app.get('/v1/admin/guards', (c) => c.json({ guards: options.guards() }));
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   return app;
 }

@@ -70,22 +70,27 @@ export async function handleClientRequest(
       session.agent = pipeline.facts.agent;
       session.verified = pipeline.facts.verified;
     }
+    // A guard may have redacted the arguments: the backend, the audit row and later stages see the redacted call.
+    const sent: JSONRPCRequest = pipeline.payload ? { ...request, params: pipeline.payload.value as JSONRPCRequest['params'] } : request;
     let acted: Acted = pipeline.forward
-      ? await act(ctx, session, call, request, routed)
+      ? await act(ctx, session, call, sent, routed)
       : { answer: { error: denialFor(ctx, pipeline, holdOf(session, request, routed, params)) }, forwarded: false };
     let heldResult: unknown;
-    if (phase === 'request' && pipeline.forward && 'result' in acted.answer && live.stages.response.length > 0) {
+    const resultPhase = phase === 'request' ? 'response' : request.method === 'tools/list' ? 'tools_list' : undefined;
+    if (resultPhase && pipeline.forward && 'result' in acted.answer && live.stages.response.length > 0) {
       const result = acted.answer.result;
-      const judged = await runStages(ctx, live.config.mode, live.stages.response, { ...messageCtx, phase: 'response', payload: result, facts: pipeline.facts });
+      const judged = await runStages(ctx, live.config.mode, live.stages.response, { ...messageCtx, phase: resultPhase, payload: result, facts: pipeline.facts });
       pipeline = combine(pipeline, judged);
       if (!judged.forward) {
         heldResult = result;
-        const hold = { ...holdOf(session, request, routed, params), held: 'response' as const, result };
+        const hold = { ...holdOf(session, sent, routed, (sent.params ?? {}) as Record<string, unknown>), held: 'response' as const, result };
         acted = { ...acted, answer: { error: denialFor(ctx, judged, hold) } };
+      } else if (judged.payload) {
+        acted = { ...acted, answer: { result: judged.payload.value as typeof result } };
       }
     }
     const outcome = {
-      session, request, target: routed?.target, pipeline, answer: acted.answer, forwarded: acted.forwarded,
+      session, request: sent, target: routed?.target, pipeline, answer: acted.answer, forwarded: acted.forwarded,
       detail: acted.detail, startedAt, latencyMs: performance.now() - started, mode: live.config.mode, heldResult,
     };
     const record = requestRecord(outcome);

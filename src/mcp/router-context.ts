@@ -44,6 +44,8 @@ export interface RouterDeps {
   readonly screen: ContentScreen;
   /** Where quarantine verdicts put the call they hold. */
   readonly quarantine: Holds;
+  /** Told when a client session closes (per-session state elsewhere, e.g. guard labels, is dropped). */
+  readonly onSessionClosed?: (sessionId: string) => void;
 }
 
 /** A call a stage asked to hold: the request (not run) or the response (run; its result kept). */

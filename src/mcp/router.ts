@@ -90,6 +90,7 @@ export function createRouter(deps: RouterDeps): Router {
     async closeSession(session) {
       if (session.closed) return;
       session.closed = true;
+      deps.onSessionClosed?.(session.id);
       for (const call of session.inflight.values()) call.abort.abort();
       for (const forwarded of session.forwarded.values()) {
         forwarded.settle({ jsonrpc: '2.0', id: 0, error: { code: -32603, message: 'Client session closed' } });

@@ -18,6 +18,9 @@ export interface GatewayMetrics {
   setSessions(count: number): void;
   setBackendUp(backend: string, up: boolean): void;
   countAuditFailure(): void;
+  /** One guard call (guard names are bounded: at most 32 guards load). */
+  observeGuard(guard: string, outcome: string, seconds: number): void;
+  countGuardFailure(guard: string, kind: string): void;
   render(): Promise<string>;
 }
 
@@ -61,6 +64,19 @@ export function createMetrics(options: { defaultMetrics: boolean }): GatewayMetr
     help: 'Audit writes that failed (the calls failed closed)',
     registers: [registry],
   });
+  const guardCalls = new Histogram({
+    name: 'portcullis_guard_call_duration_seconds',
+    help: 'Guard calls inside the guard worker, by guard and outcome',
+    labelNames: ['guard', 'outcome'],
+    buckets: [0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.0025, 0.01, 0.05, 0.25, 1],
+    registers: [registry],
+  });
+  const guardFailures = new Counter({
+    name: 'portcullis_guard_failures_total',
+    help: 'Guard failures (trap, timeout, memory, invalid_output, oversized_output, crash, busy), by guard',
+    labelNames: ['guard', 'kind'],
+    registers: [registry],
+  });
   return {
     registry,
     observeRequest(method, decision, seconds) {
@@ -72,6 +88,8 @@ export function createMetrics(options: { defaultMetrics: boolean }): GatewayMetr
     setSessions: (count) => sessions.set(count),
     setBackendUp: (backend, up) => backendUp.set({ backend }, up ? 1 : 0),
     countAuditFailure: () => auditFailures.inc(),
+    observeGuard: (guard, outcome, seconds) => guardCalls.observe({ guard, outcome }, seconds),
+    countGuardFailure: (guard, kind) => guardFailures.inc({ guard, kind }),
     render: () => registry.metrics(),
   };
 }

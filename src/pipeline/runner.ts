@@ -23,26 +23,28 @@ export async function runPipeline(
   const findings: Finding[] = [];
   const outcomes: StageOutcome[] = [];
   let blocking: Verdict | undefined;
+  let payload: { readonly value: unknown } | undefined;
 
   for (const stage of stages) {
     const started = performance.now();
-    const verdict = await checkSafely(stage, { ...ctx, facts }, options);
+    const verdict = await checkSafely(stage, { ...ctx, facts, ...(payload ? { payload: payload.value } : {}) }, options);
     const ms = performance.now() - started;
     outcomes.push(describeOutcome(stage.name, verdict, ms));
     if (verdict.findings) findings.push(...verdict.findings);
     switch (verdict.kind) {
       case 'continue':
         if (verdict.facts) facts = { ...facts, ...verdict.facts };
+        if (verdict.payload) payload = verdict.payload;
         break;
       case 'deny':
       case 'quarantine':
         blocking ??= verdict;
         // In enforce mode the first blocking verdict ends the run; observe mode runs every stage and records all.
-        if (options.mode === 'enforce') return { verdict, forward: false, facts, findings, outcomes };
+        if (options.mode === 'enforce') return { verdict, forward: false, facts, findings, outcomes, ...(payload ? { payload } : {}) };
         break;
     }
   }
-  return { verdict: blocking ?? CONTINUE, forward: true, facts, findings, outcomes };
+  return { verdict: blocking ?? CONTINUE, forward: true, facts, findings, outcomes, ...(payload ? { payload } : {}) };
 }
 
 async function checkSafely(stage: Stage, ctx: MessageContext, options: RunnerOptions): Promise<Verdict> {

@@ -17,6 +17,7 @@ import { createAclStage } from './stages/check-acl.js';
 import { createSuspensionStage } from './stages/check-suspension.js';
 import { createSourceLimitStage } from './stages/limit-source.js';
 import { createRateLimitStage } from './stages/rate-limit.js';
+import { type GuardRunner, createGuardStage } from './stages/run-guards.js';
 import { createScanStage } from './stages/scan-rules.js';
 import { type SignatureDeps, createSignatureStage } from './stages/verify-signature.js';
 import type { Stage } from './types.js';
@@ -38,6 +39,8 @@ export interface StageDeps {
   readonly escalation: EscalationTracker;
   /** Pinned tool definitions and their description scan (see scanner/tool-gate.ts). */
   readonly toolAccess: (backend: string, tool: string, agent: string) => { ok: true } | { ok: false; detail: string };
+  /** The running guard chain (it hot-reloads on its own, like the rules). */
+  readonly guards: GuardRunner;
 }
 
 /** The request stages, in order. */
@@ -52,10 +55,11 @@ export function createRequestStages(deps: StageDeps): readonly Stage[] {
     createRateLimitStage({ policy: deps.policy }, { verified: deps.limiters.verified, unverified: deps.limiters.unverified }),
     createAclStage({ policy: deps.policy }, { toolAccess: deps.toolAccess }),
     createScanStage({ half: 'request', rules: deps.config.rules, actions: deps.actions }, deps),
+    createGuardStage(deps),
   ];
 }
 
 /** The response stages, in order. */
 export function createResponseStages(deps: StageDeps): readonly Stage[] {
-  return [createScanStage({ half: 'response', rules: deps.config.rules, actions: deps.actions }, deps)];
+  return [createScanStage({ half: 'response', rules: deps.config.rules, actions: deps.actions }, deps), createGuardStage(deps)];
 }

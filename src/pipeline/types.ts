@@ -31,7 +31,13 @@ export interface Facts {
 }
 
 export type Verdict =
-  | { readonly kind: 'continue'; readonly facts?: Partial<Facts>; readonly findings?: readonly Finding[] }
+  | {
+      readonly kind: 'continue';
+      readonly facts?: Partial<Facts>;
+      readonly findings?: readonly Finding[];
+      /** The message's payload as rewritten by this stage (a guard's redactions); later stages and the client see it. */
+      readonly payload?: { readonly value: unknown };
+    }
   | {
       readonly kind: 'deny';
       readonly reason: DenyReason;
@@ -102,4 +108,6 @@ export interface PipelineResult {
   readonly facts: Facts;
   readonly findings: readonly Finding[];
   readonly outcomes: readonly StageOutcome[];
+  /** The payload after every stage's rewrites, when a stage rewrote it. */
+  readonly payload?: { readonly value: unknown };
 }

@@ -51,6 +51,7 @@ describe('/healthz', () => {
       backends: { fx: { state: 'up', since: expect.any(String), tools: 4 } },
       config: { file: '/etc/portcullis/test.yaml', loaded_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
       rules: { loaded: 0 },
+      guards: { active: [], benched: [] },
     });
     const since = (body.backends as { fx: { since: string } }).fx.since;
     expect(new Date(since).toISOString()).toBe(since);

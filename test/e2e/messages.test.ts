@@ -327,6 +327,7 @@ describe('the audit log', () => {
       'rate-limit',
       'check-acl',
       'scan-rules',
+      'run-guards',
     ]);
     expect(JSON.parse(allowed?.payload ?? 'null')).toMatchObject({ response: { id: sent.body.id } });
     const denied = sends.find((r) => r.payload?.includes('"refused"'));
