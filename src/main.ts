@@ -9,6 +9,7 @@ import { CONNECT_HELP, runConnect } from './cli/connect.js';
 import { KEYGEN_HELP, runKeygen } from './cli/keygen.js';
 import { KEYS_HELP, runKeys } from './cli/keys.js';
 import { LOGS_HELP, runLogs } from './cli/logs.js';
+import { GUARDS_HELP, runGuards } from './cli/guards.js';
 import { PINS_HELP, runPins } from './cli/pins.js';
 import { RULES_HELP, runRules } from './cli/rules.js';
 import { SCAN_HELP, runScan } from './cli/scan.js';
@@ -30,6 +31,7 @@ Commands:
   scan      scan JSONL text with the loaded rules; one verdict per line
   rules     list the loaded rules, explain one, or test their examples
   pins      review changed tool definitions (hidden until approved)
+  guards    list the WASM guards and their status, or test one on a case
 
 Every command takes --config FILE (default config/portcullis.yaml) and --help.
 `;
@@ -47,6 +49,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
   scan: { run: runScan, help: SCAN_HELP },
   rules: { run: runRules, help: RULES_HELP },
   pins: { run: runPins, help: PINS_HELP },
+  guards: { run: runGuards, help: GUARDS_HELP },
 };
 
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {

@@ -1,6 +1,8 @@
 /** `portcullis verify`: checks a config and prints every problem, file:line each. */
 import { assertRunnable } from '../gateway.js';
 import { GatewayError } from '../errors.js';
+import { GuardHost } from '../guard-runtime/guard-host.js';
+import { createLogger } from '../observability/logger.js';
 import { loadRuleDirs } from '../scanner/load-rules.js';
 import { formatRuleProblem } from '../scanner/rule-source.js';
 import { configPathFrom, parseCommandArgs } from './args.js';
@@ -9,8 +11,9 @@ import { loadConfigForCli } from './load-config.js';
 
 export const VERIFY_HELP = `Usage: portcullis verify [--config FILE]
 
-Checks the config file and the rules it names (every rule's examples run through the engine) and prints every
-problem, file:line each. (Guards are checked here once they arrive.)
+Checks the config file, the rules it names (every rule's examples run through the engine) and the guards in
+guards.dir (manifest, sha256 pin, imports, memory maximum, guard_describe — each loaded the way the gateway would)
+and prints every problem, file:line each.
 Exits 0 when everything is valid, 1 when anything is not.
 `;
 
@@ -34,7 +37,26 @@ export async function runVerify(argv: readonly string[], io: CliIo): Promise<num
   for (const override of config.rules.overrides) {
     if (!known.has(override.id)) io.err(`warning: ${file}: rules.overrides names ${override.id}, which no loaded rule has\n`);
   }
-  if (!ok || rules.problems.length > 0) return EXIT.userError;
-  io.out(`${file}: OK (${Object.keys(config.backends).length} backend(s), ${rules.rules.length} rule(s) from ${rules.files.length} file(s))\n`);
+  const guards = await checkGuards(config.guards.dir);
+  for (const problem of guards.problems) io.err(`${problem}\n`);
+  if (!ok || rules.problems.length > 0 || guards.problems.length > 0) return EXIT.userError;
+  io.out(
+    `${file}: OK (${Object.keys(config.backends).length} backend(s), ${rules.rules.length} rule(s) from ${rules.files.length} file(s), ${guards.active} guard(s))\n`,
+  );
   return EXIT.ok;
+}
+
+/** Loads the guards directory as the gateway would (in a worker, with describe) and reports what is refused. */
+async function checkGuards(dir: string): Promise<{ active: number; problems: string[] }> {
+  const host = new GuardHost({ dir, workers: 1, logger: createLogger({ level: 'error', write: () => undefined }), watch: false });
+  try {
+    await host.reload();
+    const rows = host.status();
+    const problems = rows.filter((r) => r.status === 'refused').flatMap((r) => r.problems.map((p) => `${r.file}: ${p}`));
+    return { active: rows.filter((r) => r.status !== 'refused').length, problems };
+  } catch (error) {
+    return { active: 0, problems: [`${dir}: guards do not load: ${(error as Error).message}`] };
+  } finally {
+    await host.close();
+  }
 }

@@ -107,7 +107,7 @@ describe('GuardHost', () => {
     const h = await open();
     const verdict = await h.run('request', ENVELOPE, 's1');
     expect(verdict.redacted).toEqual({ value: { path: '/***/x' } });
-    expect(verdict.redactions).toEqual([{ guard: 'redactor', path: '/arguments/path', start: 1, end: 4 }]);
+    expect(verdict.redactions).toEqual([{ guard: 'redactor', path: '/arguments/path', start: 1, end: 4, replacement: '***' }]);
   });
 
   it.each([

@@ -48,7 +48,7 @@ export interface GuardVerdict {
   /** Labels added by this chain. */
   readonly labels: readonly string[];
   readonly redacted?: { readonly value: unknown };
-  readonly redactions: readonly { readonly guard: string; readonly path: string; readonly start: number; readonly end: number }[];
+  readonly redactions: readonly { readonly guard: string; readonly path: string; readonly start: number; readonly end: number; readonly replacement: string }[];
   readonly failures: readonly { readonly guard: string; readonly kind: FailureKind; readonly message: string }[];
 }
 
@@ -136,7 +136,13 @@ export class GuardHost {
   }
 
   /** Runs the guards of `phase` over one message. Never throws; a failure is answered by `failure_mode`. */
-  async run(phase: GuardPhase, envelope: Omit<GuardEnvelope, 'phase'>, session: string | undefined): Promise<GuardVerdict> {
+  async run(
+    phase: GuardPhase,
+    envelope: Omit<GuardEnvelope, 'phase'>,
+    session: string | undefined,
+    /** Per guard name, a `config` to use instead of the manifest's (for `portcullis guards test`). */
+    configs?: Readonly<Record<string, unknown>>,
+  ): Promise<GuardVerdict> {
     const chain = this.chain;
     let order: number[] = [];
     const now = Date.now();
@@ -151,9 +157,10 @@ export class GuardHost {
     }
     if (order.length === 0 || !chain.pool) return ALLOW;
     const body = JSON.stringify({ phase, ...envelope });
+    const overrides = configs ? configOverrides(chain, configs) : undefined;
     const failures: { guard: string; kind: FailureKind; message: string }[] = [];
     for (let attempt = 0; attempt <= chain.guards.length; attempt++) {
-      const result: PoolResult = await chain.pool.run({ phase, envelope: body, sessionLabels: this.labels.get(session), order });
+      const result: PoolResult = await chain.pool.run({ phase, envelope: body, sessionLabels: this.labels.get(session), order, ...(overrides ? { configs: overrides } : {}) });
       if (result.ok) return { ...this.absorb(chain, result.outcome, session), failures: [...failures, ...this.absorbFailures(chain, result.outcome)] };
       const guard = result.guard !== undefined ? chain.guards[result.guard] : undefined;
       if (guard) {
@@ -173,6 +180,11 @@ export class GuardHost {
       return strict ? { ...denyFailed(strict, result.kind, result.message), failures } : { ...ALLOW, failures };
     }
     return { ...ALLOW, failures };
+  }
+
+  /** Gives a session labels as if guards had added them (`portcullis guards test` cases with `session_labels`). */
+  addSessionLabels(session: string, labels: readonly string[]): void {
+    this.labels.add(session, labels);
   }
 
   forgetSession(session: string): void {
@@ -373,6 +385,14 @@ export class GuardHost {
 
 function denyFailed(guard: ActiveGuard, kind: FailureKind, message: string): GuardVerdict {
   return { decision: 'deny', guard: guard.spec.name, code: `guard_error:${kind}`, reason: message, labels: [], redactions: [], failures: [] };
+}
+
+function configOverrides(chain: Chain, configs: Readonly<Record<string, unknown>>): Record<number, string> {
+  const out: Record<number, string> = {};
+  chain.guards.forEach((g, i) => {
+    if (Object.hasOwn(configs, g.spec.name)) out[i] = JSON.stringify(configs[g.spec.name]);
+  });
+  return out;
 }
 
 function sortByPriority(specs: readonly GuardSpec[]): GuardSpec[] {

@@ -29,6 +29,8 @@ export interface RunJob {
   readonly sessionLabels: readonly string[];
   /** Guard indices to run, in order (benched guards already left out). */
   readonly order: readonly number[];
+  /** `config` JSON to use instead of the manifest's, by guard index (`portcullis guards test --guard-config`). */
+  readonly configs?: Readonly<Record<number, string>>;
 }
 
 export type Described = { readonly ok: true; readonly output: Uint8Array } | { readonly ok: false; readonly message: string };
@@ -55,7 +57,7 @@ export interface ChainOutcome {
   readonly labels: readonly string[];
   /** The phase's payload after redactions (arguments, result or tools), present only when something was redacted. */
   readonly redacted?: { readonly value: unknown };
-  readonly redactions: readonly { readonly guard: number; readonly path: string; readonly start: number; readonly end: number }[];
+  readonly redactions: readonly { readonly guard: number; readonly path: string; readonly start: number; readonly end: number; readonly replacement: string }[];
   readonly calls: readonly GuardCall[];
   readonly failures: readonly GuardFailure[];
   readonly logs: readonly { readonly guard: number; readonly message: string }[];

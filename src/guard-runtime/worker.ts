@@ -105,7 +105,7 @@ async function runChain(job: RunJob): Promise<ChainOutcome> {
   const added: string[] = [];
   const calls: GuardCall[] = [];
   const failures: GuardFailure[] = [];
-  const redactions: { guard: number; path: string; start: number; end: number }[] = [];
+  const redactions: { guard: number; path: string; start: number; end: number; replacement: string }[] = [];
   const fn = PHASE_EXPORT[job.phase];
   const finish = (decision: GuardDecision['decision'], extra: Partial<ChainOutcome> = {}): ChainOutcome => ({
     decision, labels: added, calls, failures, redactions, logs,
@@ -114,7 +114,7 @@ async function runChain(job: RunJob): Promise<ChainOutcome> {
   });
   for (const index of job.order) {
     const guard = data.guards[index]!;
-    const input = `{"config":${guard.configJson},"session_labels":${JSON.stringify([...labels])},${body.slice(1)}`;
+    const input = `{"config":${job.configs?.[index] ?? guard.configJson},"session_labels":${JSON.stringify([...labels])},${body.slice(1)}`;
     const started = performance.now();
     const result = await call(index, fn, input);
     const ms = performance.now() - started;
@@ -130,7 +130,7 @@ async function runChain(job: RunJob): Promise<ChainOutcome> {
       const applied = applyRedactions(envelope, job.phase, decision.redactions);
       if (applied.ok) {
         body = JSON.stringify(envelope);
-        for (const r of decision.redactions) redactions.push({ guard: index, path: r.path, start: r.start, end: r.end });
+        for (const r of decision.redactions) redactions.push({ guard: index, path: r.path, start: r.start, end: r.end, replacement: r.replacement });
       } else {
         failure = { guard: index, kind: 'invalid_output', message: applied.message };
         decision = undefined;
