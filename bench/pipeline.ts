@@ -37,9 +37,10 @@ export interface PipelineResult {
   readonly notRun: readonly string[];
   /** Measured echo calls read back from the audit log and checked. */
   readonly rowsChecked: number;
-  /** Files in the repository's rules/ and guards/ that the gateway was given. */
+  /** Files in the repository's rules/ that the gateway was given. */
   readonly ruleFiles: number;
-  readonly guardFiles: number;
+  /** The guards the gateway ran. */
+  readonly guards: readonly string[];
 }
 
 /** Fails unless the gateway at `url` refuses an unsigned initialize and a signed call outside the agent's allow list. */
@@ -73,6 +74,7 @@ export async function readPipeline(options: {
   readonly dbPath: string;
   readonly agent: string;
   readonly repoRoot: string;
+  readonly guards: readonly string[];
   /** The least number of measured echo calls that must be in the log. */
   readonly minRows: number;
 }): Promise<PipelineResult> {
@@ -117,7 +119,7 @@ export async function readPipeline(options: {
     notRun: DESIGN_REQUEST_STAGES.filter((stage) => !stages.includes(stage)),
     rowsChecked: calls.length,
     ruleFiles: countFiles(join(options.repoRoot, 'rules')),
-    guardFiles: countFiles(join(options.repoRoot, 'guards')),
+    guards: options.guards,
   };
 }
 
@@ -143,8 +145,9 @@ export function describePipeline(pipeline: PipelineResult): string[] {
       `echo calls, each signed by agent \`${pipeline.agent}\`, signature verified, allowed and forwarded, every stage ` +
       '`continue`.',
     `Not run, because this build does not have them yet: ${pipeline.notRun.length === 0 ? 'none' : list(pipeline.notRun)}. ` +
-      `The gateway was given the repository's rules/ (${files(pipeline.ruleFiles)}) and guards/ ` +
-      `(${files(pipeline.guardFiles)}), so the numbers grow as those stages and their rules and guards arrive.`,
+      `The gateway was given the repository's rules/ (${files(pipeline.ruleFiles)}) and the shipped example ` +
+      `guards turned on (${list(pipeline.guards)}; bench/guards.ts \`ACTIVE_EXAMPLE_GUARDS\`), which run on the ` +
+      'request and on the response of every call.',
     'Before measuring, the gateway refused an unsigned `initialize` (-32081) and a signed call of a tool outside ' +
       "the agent's allow list (-32083). The direct and stack-floor paths are unsigned.",
   ];

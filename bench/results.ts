@@ -1,5 +1,6 @@
 /** What one run measured: the input of the report and the budget checks. */
 import type { AuditResult } from './audit.js';
+import type { GuardResult } from './guards.js';
 import type { LatencyResult } from './latency.js';
 import type { MachineInfo } from './lib/machine.js';
 import type { Summary } from './lib/stats.js';
@@ -26,5 +27,6 @@ export interface BenchResults {
   readonly audit: readonly [AuditResult, ...AuditResult[]];
   readonly memory: MemoryResult;
   readonly scanner: ScannerResult;
+  readonly guards: GuardResult;
   readonly elapsedSeconds: number;
 }

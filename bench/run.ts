@@ -2,12 +2,13 @@
  * `npm run bench` (after a build): measures the gateway against DESIGN.md §6 and writes bench/RESULTS.md.
  * Every child process is killed when the run ends, fails, is interrupted or overruns its deadline.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureAuditThroughput } from './audit.js';
+import { ACTIVE_EXAMPLE_GUARDS, measureGuards, writeActiveExampleGuards } from './guards.js';
 import { measureLatency } from './latency.js';
 import { type BenchIdentity, createBenchIdentity } from './lib/identity.js';
 import { describeMachine } from './lib/machine.js';
@@ -54,6 +55,8 @@ interface BenchContext {
   readonly backend: RunningServer;
   /** The agent that signs every gateway request. */
   readonly identity: BenchIdentity;
+  /** The shipped example guards, turned on, that every gateway runs. */
+  readonly guardsDir: string;
 }
 
 async function startGatewayFor(context: BenchContext, name: string, sessionsMax: number): Promise<RunningServer> {
@@ -65,6 +68,7 @@ async function startGatewayFor(context: BenchContext, name: string, sessionsMax:
     sessionsMax,
     agent: context.identity.agent,
     keysDir: context.identity.keysDir,
+    guardsDir: context.guardsDir,
   });
   const gateway = await startGateway(context.children, REPO_ROOT, config);
   log(`${name}: ${gateway.url} (pid ${gateway.child.pid})`);
@@ -138,6 +142,7 @@ async function measureCalls(
     dbPath: gatewayDatabase(context.workDir, 'gateway'),
     agent: identity.agent,
     repoRoot: REPO_ROOT,
+    guards: Object.keys(ACTIVE_EXAMPLE_GUARDS),
     minRows: settings.latencyWarmup + settings.latencyCalls,
   });
   log(`gateway stages: ${pipeline.stages.join(' → ')} (${pipeline.rowsChecked} audit rows checked)`);
@@ -162,10 +167,15 @@ async function run(settings: BenchSettings, children: ChildSet, workDir: string)
   const backend = await startBackend(children, REPO_ROOT);
   log(`backend: ${backend.url} (pid ${backend.child.pid})`);
   const identity = await createBenchIdentity(join(workDir, 'keys'));
-  const context: BenchContext = { settings, children, workDir, backend, identity };
+  const guardsDir = join(workDir, 'guards');
+  mkdirSync(guardsDir);
+  writeActiveExampleGuards(REPO_ROOT, guardsDir);
+  const context: BenchContext = { settings, children, workDir, backend, identity, guardsDir };
 
   log('rule scan: every shipped rule, in process');
   const scanner = measureScanner(REPO_ROOT, settings.quick);
+  log('guards: the worker pool and the shipped examples, in process');
+  const guards = await measureGuards(REPO_ROOT, settings.quick);
   const calls = await measureCalls(context);
   const audit = await measureAudit(settings);
   log(`memory: ${settings.idleSessions} idle sessions`);
@@ -174,7 +184,7 @@ async function run(settings: BenchSettings, children: ChildSet, workDir: string)
   await children.stopAll();
 
   const elapsedSeconds = (performance.now() - started) / 1_000;
-  return { quick: settings.quick, machine, ...calls, audit, memory, scanner, elapsedSeconds };
+  return { quick: settings.quick, machine, ...calls, audit, memory, scanner, guards, elapsedSeconds };
 }
 
 async function main(): Promise<number> {

@@ -69,7 +69,9 @@ export function describeMethod(s: BenchSettings, pipeline: PipelineResult): stri
       'configured for the full pipeline this build has (temporary config and SQLite database): ' +
       '`identity: {require_signature: true, keys_dir}` with a key pair for agent `bench` written by `writeKeyPair` ' +
       'into a temporary directory, `default_policy: deny`, `agents: {bench: {allow: ["everything/echo"], rate_limit: ' +
-      "{requests: 100000000, window_s: 60}}}`, the repository's rules/ and guards/, global and per-source rate " +
+      "{requests: 100000000, window_s: 60}}}`, the repository's rules/, the three shipped example guards with " +
+      'their configs turned on (`ACTIVE_EXAMPLE_GUARDS` in bench/guards.ts: pattern-guard on the request, ' +
+      'pii-redact on the response, lethal-trifecta on both), global and per-source rate ' +
       'limits far above the load. Stack floor: `bench/lib/floor-server.ts` as a child ' +
       'process, the front-end stack the design mandates and nothing else (hono + `@hono/node-server` + one SDK ' +
       '`WebStandardStreamableHTTPServerTransport` per session, answering `initialize` and `tools/call` at once from ' +
@@ -104,6 +106,13 @@ export function describeMethod(s: BenchSettings, pipeline: PipelineResult): stri
       'slot, divided by the calls completed in it (clock-tick resolution, 10 ms per slot); client CPU ' +
       'from `process.cpuUsage()` of this process (on the gateway path it includes signing every request); machine busy = non-idle share of all cores (/proc/stat), other ' +
       'work on the machine included: near 100% means the cores, not the gateway, set the pace.',
+    '- Guards: in this process, `GuardHost` from src/guard-runtime (the production runtime: worker threads, the ' +
+      'main-thread watchdog, output checks) over a temporary guards directory, 2 workers; each chain timed over ' +
+      `${n(s.quick ? 300 : 3_000)} sequential runs after ${n(s.quick ? 50 : 300)} warm-up: one do-nothing guard ` +
+      '(WebAssembly text, fixed `allow`), four of them, and the three shipped examples turned on over a read_file ' +
+      'call (request) and its 450-character result with 8 emails and cards to mask (response). Looping guard: a ' +
+      'guard that loops forever on inputs over 2 KB, `timeout_ms: 50`, a fresh host per round (a timed-out guard ' +
+      'is benched), while this process keeps calling the same host with short inputs, answered by the other worker.',
     `- Audit: \`createSqliteAuditLog(openDatabase(tmp), {maxPayloadBytes: 65536})\` in this process, ` +
       `${n(s.auditRows)} rows whose payload JSON is 1,024 bytes (hashed with SHA-256 by the log), appended N per ` +
       'event-loop turn (the log commits one transaction per turn), each turn awaited; the first N is the budget line.',

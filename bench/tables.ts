@@ -23,7 +23,23 @@ export function buildTables(results: BenchResults): Table[] {
     auditTable(results),
     memoryTable(results),
     scannerTable(results),
+    guardTable(results),
   ];
+}
+
+function guardTable({ guards }: BenchResults): Table {
+  const row = (name: string, s: Summary): string[] => [name, ...[s.p50, s.p90, s.p99, s.mean].map(formatMs)];
+  const { loop } = guards;
+  return {
+    title: `Guards, in process through GuardHost (${guards.workers} worker threads; one chain per call, run in one worker)`,
+    head: ['chain', 'p50', 'p90', 'p99', 'mean'],
+    rows: [
+      ...guards.chains.map((c) => row(c.label, c.summary)),
+      ['marginal guard in a chain (4 − 1 do-nothing, ÷ 3), p50', formatMs(guards.marginalP50Ms), '', '', ''],
+      [`looping guard (timeout_ms ${loop.timeoutMs}): answered after`, formatMs(Math.min(...loop.stoppedMs)), '', formatMs(Math.max(...loop.stoppedMs)), `${loop.stoppedMs.length} loops`],
+      row(`other calls meanwhile, on the other worker (${formatCount(loop.concurrent.count)})`, loop.concurrent),
+    ],
+  };
 }
 
 function scannerTable({ scanner }: BenchResults): Table {

@@ -63,6 +63,8 @@ export interface GatewayConfigOptions {
   /** The one agent, whose key pair is in `keysDir`; it must sign every request. */
   readonly agent: string;
   readonly keysDir: string;
+  /** The guards the gateway runs (bench/guards.ts writes the shipped examples there, turned on). */
+  readonly guardsDir: string;
 }
 
 /** The one tool the agent may call (a policy glob over `<backend>/<original name>`). */
@@ -70,8 +72,8 @@ export const ALLOWED_TOOL = 'everything/echo';
 
 /**
  * Writes a gateway config into `dir` for the full pipeline as it exists: signatures required (the agent's key in
- * `keysDir`), `default_policy: deny` with the agent allowed `everything/echo` only, the repository's rules/ and guards/
- * (so every shipped rule and guard is in the path as they arrive), the backend as `everything` over HTTP, a fresh
+ * `keysDir`), `default_policy: deny` with the agent allowed `everything/echo` only, the repository's rules/ and the
+ * shipped example guards turned on (so every shipped rule and guard is in the path), the backend as `everything` over HTTP, a fresh
  * database, and every rate limit (global, per source, the agent's) far above the load. The gateway's nonce cache (100,000
  * nonces per 2 × `max_clock_skew_s` = 120 s) is left as shipped: a run sends far fewer signed requests in that window,
  * and a full cache would refuse with -32081, which stops the run rather than skew it.
@@ -86,7 +88,7 @@ export function writeGatewayConfig(options: GatewayConfigOptions): string {
     storage: { sqlite: gatewayDatabase(options.dir, options.name) },
     sessions: { max: options.sessionsMax },
     rules: { dirs: [join(options.repoRoot, 'rules')] },
-    guards: { dir: join(options.repoRoot, 'guards') },
+    guards: { dir: options.guardsDir },
     rate_limit: { ...generous, source: generous },
     backends: { everything: { transport: 'http', url: options.backendUrl } },
   };
