@@ -2,7 +2,10 @@
  * Builds the example guards: guards/examples/<name>/index.ts (AssemblyScript, ABI mcp-guard/1) becomes
  * guards/<name>.wasm, and guards/examples/<name>/<name>.guard.yaml is copied to guards/<name>.guard.yaml.
  *
- *   node --import tsx guards/build.ts [--force] [name ...]
+ *   node --import tsx guards/build.ts [--force | --check] [name ...]
+ *
+ * `--check` builds nothing and exits 1 when a shipped guards/<name>.wasm is not what its sources build (CI runs it on
+ * a fresh clone, so a source change committed without its rebuilt module fails there).
  *
  * `npm test` runs this first, so an up-to-date tree must cost next to nothing: each guard's inputs (the SDK, the
  * example's sources and manifest, the PDK, the compiler version and the flags) are hashed into a key kept in
@@ -161,9 +164,10 @@ async function compile(name: string): Promise<{ bytes?: Uint8Array; errors: stri
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const force = args.includes('--force');
-  const unknown = args.filter((a) => a.startsWith('-') && a !== '--force');
-  if (unknown.length > 0) {
-    console.error(`unknown option ${unknown.join(' ')}; usage: node --import tsx guards/build.ts [--force] [name ...]`);
+  const check = args.includes('--check');
+  const unknown = args.filter((a) => a.startsWith('-') && a !== '--force' && a !== '--check');
+  if (unknown.length > 0 || (force && check)) {
+    console.error(`${unknown.length > 0 ? `unknown option ${unknown.join(' ')}` : '--force and --check exclude each other'}; usage: node --import tsx guards/build.ts [--force | --check] [name ...]`);
     return 2;
   }
   const available = readdirSync(EXAMPLES, { withFileTypes: true })
@@ -192,6 +196,11 @@ async function main(): Promise<number> {
       console.log(`${name}: up to date`);
       continue;
     }
+    if (check) {
+      console.error(`${name}: STALE: guards/${name}.wasm or its manifest is not what guards/examples/${name} builds; run npm run build:guards and commit the result`);
+      failed++;
+      continue;
+    }
     const started = performance.now();
     const manifestText = readFileSync(join(EXAMPLES, name, `${name}.guard.yaml`), 'utf8');
     const problems = await checkManifest(name, manifestText);
@@ -216,7 +225,7 @@ async function main(): Promise<number> {
 
   // An example that was removed leaves outputs the gateway would still load; remove them, but only when they are
   // exactly what this script wrote (guards/ also holds operators' own guards).
-  if (wanted.length === 0) {
+  if (wanted.length === 0 && !check) {
     for (const name of Object.keys(cache.guards)) {
       if (available.includes(name)) continue;
       const entry = cache.guards[name]!;
