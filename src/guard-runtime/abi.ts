@@ -121,38 +121,51 @@ const REDACTABLE: Readonly<Record<GuardPhase, string>> = { request: 'arguments',
 
 /**
  * Applies redactions to a (mutable, JSON-cloned) envelope. A redaction outside the phase's payload, on a value that
- * is not a string, or past its end is refused as a whole: a guard either gets what it asked for or fails.
- * Offsets are UTF-16 code units of the string as it is when the redaction applies; within one decision, redactions
- * of one string apply from the end backwards, so each guard's offsets refer to the text it read.
+ * is not a string, or past its end is refused as a whole: every redaction is checked before any is applied, so a
+ * guard either gets all it asked for or fails with the envelope untouched. Offsets are UTF-16 code units of the
+ * string as the guard read it; within one decision, redactions of one string apply from the end backwards, so each
+ * offset refers to the original text.
  */
 export function applyRedactions(envelope: Record<string, unknown>, phase: GuardPhase, redactions: readonly Redaction[]): Checked<number> {
-  const ordered = [...redactions].sort((a, b) => (a.path === b.path ? b.start - a.start : a.path < b.path ? -1 : 1));
-  for (let i = 1; i < ordered.length; i++) {
-    const prev = ordered[i - 1]!;
-    const next = ordered[i]!;
-    if (prev.path === next.path && next.end > prev.start) return { ok: false, message: `overlapping redactions at ${next.path}` };
-  }
   const root = REDACTABLE[phase];
-  for (const redaction of ordered) {
+  const targets: { parent: Record<string, unknown> | unknown[]; key: string; value: string; at: string; redaction: Redaction }[] = [];
+  for (const redaction of redactions) {
     const tokens = parsePointer(redaction.path);
     if (!tokens || tokens[0] !== root) return { ok: false, message: `a ${phase} guard may only redact under /${root} (got ${redaction.path})` };
     const parent = walk(envelope, tokens.slice(0, -1));
     const key = tokens[tokens.length - 1]!;
-    const value = parent === undefined ? undefined : (parent as Record<string, unknown>)[key];
-    if (typeof value !== 'string' || !Object.hasOwn(parent as object, key)) return { ok: false, message: `no string at ${redaction.path}` };
+    const value = containerHas(parent, key) ? (parent as Record<string, unknown>)[key] : undefined;
+    if (typeof value !== 'string') return { ok: false, message: `no string at ${redaction.path}` };
     if (redaction.end > value.length) return { ok: false, message: `redaction ${redaction.start}-${redaction.end} is past the end of ${redaction.path}` };
-    (parent as Record<string, unknown>)[key] = value.slice(0, redaction.start) + redaction.replacement + value.slice(redaction.end);
+    // The same key can be spelled differently (`~` escapes): targets are compared by their tokens, not the text.
+    targets.push({ parent: parent as Record<string, unknown>, key, value, at: JSON.stringify(tokens), redaction });
   }
-  return { ok: true, value: ordered.length };
+  // From the end backwards; on equal starts the longer span first, so an insertion at a span's start stays valid.
+  targets.sort((a, b) => (a.at === b.at ? b.redaction.start - a.redaction.start || b.redaction.end - a.redaction.end : a.at < b.at ? -1 : 1));
+  for (let i = 1; i < targets.length; i++) {
+    const prev = targets[i - 1]!;
+    const next = targets[i]!;
+    if (prev.at === next.at && next.redaction.end > prev.redaction.start) return { ok: false, message: `overlapping redactions at ${next.redaction.path}` };
+  }
+  for (const { parent, key, redaction } of targets) {
+    const current = (parent as Record<string, unknown>)[key] as string;
+    (parent as Record<string, unknown>)[key] = current.slice(0, redaction.start) + redaction.replacement + current.slice(redaction.end);
+  }
+  return { ok: true, value: targets.length };
 }
 
-/** RFC 6901: `/a/~1b/0` → ['a', '/b', '0']; undefined when it is not a pointer. */
+/** RFC 6901: `/a/~1b/0` → ['a', '/b', '0']; undefined when it is not a pointer (no leading `/`, or a `~` escape other than ~0 and ~1). */
 export function parsePointer(pointer: string): string[] | undefined {
   if (!pointer.startsWith('/')) return undefined;
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const tokens = pointer.slice(1).split('/');
+  if (tokens.some((t) => /~(?![01])/.test(t))) return undefined;
+  return tokens.map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** Whether `key` names an own member of a JSON object or an element of a JSON array (strings have no members). */
+function containerHas(container: unknown, key: string): boolean {
+  if (Array.isArray(container)) return /^(0|[1-9]\d*)$/.test(key) && Number(key) < container.length;
+  return isRecord(container) && Object.hasOwn(container, key);
 }
 
 function walk(value: unknown, tokens: readonly string[]): unknown {

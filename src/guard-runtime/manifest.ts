@@ -36,7 +36,7 @@ export const manifestSchema = z.strictObject({
 export type GuardManifest = z.infer<typeof manifestSchema> & { readonly phases?: readonly ('request' | 'response' | 'tools_list')[] };
 
 export function parseManifestText(text: string, file: string): { manifest?: GuardManifest; problems: ConfigProblem[] } {
-  if (text.length > MANIFEST_LIMITS.manifestBytes) return { problems: [{ file, path: '', message: `is over ${MANIFEST_LIMITS.manifestBytes} bytes` }] };
+  if (Buffer.byteLength(text, 'utf8') > MANIFEST_LIMITS.manifestBytes) return { problems: [{ file, path: '', message: `is over ${MANIFEST_LIMITS.manifestBytes} bytes` }] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -60,7 +60,7 @@ export function parseManifestText(text: string, file: string): { manifest?: Guar
       .map((d) => ({ file, ...(locate(doc, lineCounter, d.path, d.anchor) ?? {}), path: formatPath(d.path), message: d.message }));
     return { problems };
   }
-  if (JSON.stringify(parsed.data.config).length > MANIFEST_LIMITS.configBytes) {
+  if (Buffer.byteLength(JSON.stringify(parsed.data.config), 'utf8') > MANIFEST_LIMITS.configBytes) {
     return { problems: [{ file, ...(locate(doc, lineCounter, ['config']) ?? {}), path: 'config', message: `is over ${MANIFEST_LIMITS.configBytes} bytes as JSON` }] };
   }
   return { manifest: parsed.data as GuardManifest, problems: [] };

@@ -54,8 +54,9 @@ export function inspectModule(
   }
   const memory = memories[0]!;
   const limitPages = grants.maxMemoryMb * 16;
-  if (memory.shared || memory.memory64) problems.push('declares a shared or 64-bit memory, which guards may not use');
-  if (memory.max === undefined) {
+  if (memory.shared || memory.memory64) {
+    problems.push('declares a shared or 64-bit memory, which guards may not use');
+  } else if (memory.max === undefined) {
     problems.push(`declares no memory maximum; build it with one of at most ${limitPages} pages (max_memory_mb: ${grants.maxMemoryMb})`);
   } else if (memory.max > limitPages) {
     problems.push(`declares a memory maximum of ${memory.max} pages (${(memory.max / 16).toFixed(1)} MB), over max_memory_mb: ${grants.maxMemoryMb}`);
