@@ -20,14 +20,18 @@ export const GUARDS_HELP = `Usage: portcullis guards list [--json] [--reviewer N
          calls, failures and p50 latency. With a gateway running, this is its live chain (through the admin API);
          without one, the directory is loaded and described the way the gateway would.
   test   runs one guard on CASE.json with the production runtime and limits (worker, timeout, memory, output
-         checks). The guard's manifest is GUARD.guard.yaml beside it (a missing one means the defaults).
+         checks). The guard's manifest is GUARD.guard.yaml beside it (a missing one means the
+         defaults, with a warning: the gateway refuses a guard without one).
          CASE.json is one input envelope ({"phase": "request", "tool": ..., "arguments": {...}}), or a list of
          cases [{"name", "input", "config"?, "expect": {"decision", "code"?, "labels"?, "redactions"?}}];
          with a list, every case is checked and the command exits 1 when any fails.
 
+Exit codes: 0 success; 1 a refused guard (list, test), a failed case, a guard failure on a single envelope (a deny
+is an answer, not a failure), or an unreadable file; 2 a usage error.
+
 Options:
   --input FILE         (test) the case file
-  --guard-config JSON  (test) the guard's config instead of the manifest's
+  --guard-config JSON  (test) the guard's config, instead of the manifest's and every case's
   --json               (list) one JSON object per line
   --config FILE        config file (default config/portcullis.yaml)
 `;
@@ -60,7 +64,8 @@ async function listGuards(values: Parameters<typeof configPathFrom>[0], io: CliI
   if (live.kind === 'ok') rows = (live.body as { guards: GuardStatusRow[] }).guards;
   else {
     if (live.kind === 'failed') io.err(`warning: ${live.message}; showing the directory as it would load\n`);
-    const host = new GuardHost({ dir: config.guards.dir, workers: 1, logger: quietLogger(io), watch: false });
+
+    const host = new GuardHost({ dir: config.guards.dir, workers: 1, logger: cliLogger(io, 'warn'), watch: false });
     try {
       await host.reload();
       rows = host.status();
@@ -68,9 +73,12 @@ async function listGuards(values: Parameters<typeof configPathFrom>[0], io: CliI
       await host.close();
     }
   }
-  for (const row of rows) io.out(values.json ? `${JSON.stringify(row)}\n` : describeRow(row));
+  // Each JSON line says where it comes from, as the text summary does.
+  const source = live.kind === 'ok' ? 'gateway' : 'directory';
+  for (const row of rows) io.out(values.json ? `${JSON.stringify({ ...row, source })}\n` : describeRow(row));
   if (!values.json) {
-    const where = live.kind === 'ok' ? 'the running gateway' : `${config.guards.dir} (no gateway running: no calls yet)`;
+    const why = live.kind === 'failed' ? 'the running gateway could not be asked' : 'no gateway running';
+    const where = live.kind === 'ok' ? 'the running gateway' : `${config.guards.dir} (${why}: no calls yet)`;
     io.out(rows.length === 0 ? `No guards in ${config.guards.dir}.\n` : `${rows.length} guard(s), from ${where}\n`);
   }
   return rows.some((r) => r.status === 'refused') ? EXIT.userError : EXIT.ok;
@@ -108,13 +116,16 @@ async function testGuard(wasm: string, inputFile: string, guardConfig: string | 
 
   // The guard runs alone, from a private copy of its two files, exactly as the gateway would load it.
   const name = basename(wasm, '.wasm');
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-guard-test-'));
   const manifest = join(dirname(wasm), `${name}.guard.yaml`);
-  copyFileSync(wasm, join(dir, `${name}.wasm`));
-  if (existsSync(manifest)) copyFileSync(manifest, join(dir, `${name}.guard.yaml`));
-  else writeFileSync(join(dir, `${name}.guard.yaml`), `name: ${name}\n`);
-  const host = new GuardHost({ dir, workers: 1, logger: quietLogger(io), watch: false });
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-guard-test-'));
+  const host = new GuardHost({ dir, workers: 1, logger: cliLogger(io, 'info'), watch: false });
   try {
+    copyFileSync(wasm, join(dir, `${name}.wasm`));
+    if (existsSync(manifest)) copyFileSync(manifest, join(dir, `${name}.guard.yaml`));
+    else {
+      io.err(`warning: no ${name}.guard.yaml beside ${wasm}: testing with the default manifest; the gateway refuses a guard without one\n`);
+      writeFileSync(join(dir, `${name}.guard.yaml`), `name: ${name}\n`);
+    }
     await host.reload();
     const refused = host.status().find((r) => r.status === 'refused');
     if (refused || host.status().length === 0) {
@@ -141,7 +152,21 @@ async function testGuard(wasm: string, inputFile: string, guardConfig: string | 
   }
 }
 
-/** Guard logs and failures go to stderr as plain lines (the JSON gateway log is for `serve`). */
-function quietLogger(io: CliIo): ReturnType<typeof createLogger> {
-  return createLogger({ level: 'warn', write: (line) => io.err(line) });
+/** Messages this command reports itself, in its own words (the log's version would name the private copy). */
+const REPORTED = new Set(['guards refused', 'guards loaded']);
+
+/**
+ * Guard logs and failures go to stderr as plain lines (the JSON gateway log is for `serve`). Field values are
+ * JSON-quoted: a guard's log text is the guard's, and must not reach the terminal as control sequences.
+ */
+function cliLogger(io: CliIo, level: 'info' | 'warn'): ReturnType<typeof createLogger> {
+  return createLogger({
+    level,
+    write: (line) => {
+      const { ts: _ts, level: lineLevel, msg, ...fields } = JSON.parse(line) as { ts: string; level: string; msg: string } & Record<string, unknown>;
+      if (REPORTED.has(msg)) return;
+      const detail = Object.entries(fields).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ');
+      io.err(`${lineLevel}: ${msg}${detail ? ` ${detail}` : ''}\n`);
+    },
+  });
 }
