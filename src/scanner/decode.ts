@@ -45,16 +45,23 @@ export function findEncodedSegments(text: string): DecodedSegment[] {
   return segments;
 }
 
+/** 1 for the characters of base64, base64url and hex: A–Z a–z 0–9 + / _ -. */
+const RUN_ALPHABET = (() => {
+  const table = new Uint8Array(128);
+  for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-') table[c.charCodeAt(0)] = 1;
+  return table;
+})();
+
 /**
  * Maximal runs of base64/base64url/hex characters of at least MIN_RUN, in one pass. (A regex like
  * `[A-Za-z0-9+/]{16,}` restarts at every letter of every shorter word: quadratic in word length, slow on prose.)
  */
-function* encodedRuns(text: string): Generator<{ start: number; end: number }> {
+function encodedRuns(text: string): { start: number; end: number }[] {
+  const runs: { start: number; end: number }[] = [];
   let start = -1;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 0;
-    const inAlphabet = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 95 || c === 45;
-    if (inAlphabet) {
+    if (c < 128 && RUN_ALPHABET[c] === 1) {
       if (start < 0) start = i;
       continue;
     }
@@ -62,18 +69,21 @@ function* encodedRuns(text: string): Generator<{ start: number; end: number }> {
     // `=` is padding: it ends a run (`key=value` is two runs, `abc==` one).
     let end = i;
     while (end < text.length && text.charCodeAt(end) === 61 && end - i < 2) end++;
-    if (end - start >= MIN_RUN) yield { start, end };
+    if (end - start >= MIN_RUN) runs.push({ start, end });
     start = -1;
     i = end - 1 < i ? i : end - 1;
   }
+  return runs;
 }
 
 function decodeBase64(blob: string, start: number): DecodedSegment | undefined {
-  const trimmed = blob.replace(/^[=-]+/, '').replace(/=+$/, '');
+  // Most runs are paths and words, refused by the cheap checks below: skip the regexes when nothing needs trimming.
+  const first = blob.charCodeAt(0);
+  const trimmed = first === 61 || first === 45 || blob.endsWith('=') ? blob.replace(/^[=-]+/, '').replace(/=+$/, '') : blob;
   if (trimmed.includes('=') || trimmed.length < MIN_RUN || trimmed.length % 4 === 1 || blob.length > DECODE_LIMITS.segmentChars) return undefined;
   // A run of letters only (a long word, an identifier in camelCase) is not base64 worth reading.
-  if (!/[0-9+/_-]/.test(trimmed) && !/[A-Z].*[a-z].*[A-Z]/.test(trimmed)) return undefined;
   if (!looksLikeEncodedText(trimmed)) return undefined;
+  if (!/[0-9+/_-]/.test(trimmed) && !/[A-Z].*[a-z].*[A-Z]/.test(trimmed)) return undefined;
   const bytes = Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   const decoded = readable(bytes);
   return decoded === undefined ? undefined : { start, end: start + blob.length, encoding: 'base64', text: decoded };
@@ -109,15 +119,15 @@ function decodeEscapes(
   encoding: 'url' | 'html',
   decode: (text: string) => string,
 ): DecodedSegment | undefined {
+  // A string longer than a segment is not decoded whole: decided before reading it, not after.
+  if (text.length > DECODE_LIMITS.segmentChars || !text.includes(encoding === 'url' ? '%' : '&')) return undefined;
   let first = -1;
   let last = -1;
-  let count = 0;
   for (const match of text.matchAll(pattern)) {
     if (first < 0) first = match.index;
     last = match.index + match[0].length;
-    count++;
   }
-  if (count === 0 || text.length > DECODE_LIMITS.segmentChars) return undefined;
+  if (first < 0) return undefined;
   const decoded = decode(text);
   if (decoded === text) return undefined;
   return { start: first, end: last, encoding, text: decoded };
