@@ -3,20 +3,19 @@
  * description scan, the screen over server instructions and sampling, escalation, and the quarantine holds.
  * The action policy depends on the config and is rebuilt with each reload (see gateway.ts `buildLive`).
  */
-import { createHash } from 'node:crypto';
 import type { Config } from './config/schema.js';
 import { GatewayError } from './errors.js';
-import type { Holds } from './mcp/router-context.js';
+import type { HeldCalls, HeldItem, HoldRequest } from './mcp/router-context.js';
 import type { Logger } from './observability/logger.js';
 import type { ActionPolicy } from './scanner/actions.js';
-import { canonicalJson } from './scanner/canonical-json.js';
 import { type ContentScreen, createContentScreen } from './scanner/content-screen.js';
 import { type EscalationTracker, createEscalationTracker } from './scanner/escalation.js';
 import { type MaskableFinding, credentialSpans, maskValue } from './scanner/mask.js';
 import { type RuleReload, RuleLoadError, type RuleSource, openRuleSource } from './scanner/rule-source.js';
 import { type ToolGate, createToolGate } from './scanner/tool-gate.js';
 import type { Database } from './store/open-database.js';
-import { type QuarantineStore, createQuarantineStore } from './store/quarantine-store.js';
+import { type QuarantineRecord, type QuarantineStore, createQuarantineStore } from './store/quarantine-store.js';
+import { type QuarantineReview, callHashOf, createQuarantineReview } from './quarantine/review.js';
 import { type ToolPinRecord, type ToolPinStore, createToolPinStore } from './store/tool-pin-store.js';
 import type { PinAdmin, PinView } from './http/admin-pins.js';
 import type { AuditRecord } from './store/types.js';
@@ -26,9 +25,11 @@ export interface GatewayContent {
   readonly toolGate: ToolGate;
   readonly screen: ContentScreen;
   readonly escalation: EscalationTracker;
-  readonly holds: Holds;
+  readonly holds: HeldCalls;
   readonly pins: ToolPinStore;
   readonly quarantine: QuarantineStore;
+  /** The review side of the queue (admin API, CLI, expiry). */
+  readonly review: QuarantineReview;
   /** What the admin API offers on pins. */
   readonly pinAdmin: PinAdmin;
   close(): void;
@@ -76,31 +77,26 @@ export function createGatewayContent(config: Config, deps: GatewayContentDeps): 
       recordEvent(method, { backend, agent, detail });
     },
   });
-  const holds: Holds = {
-    hold(request) {
-      const limits = deps.live().config.quarantine;
-      if (quarantine.countPending(request.agent) >= limits.max_pending_per_agent) {
-        logger.warn('quarantine full for agent: hold refused', { agent: request.agent });
-        return { ok: false, retryAfterMs: limits.hold_s * 1000 };
-      }
-      const args = request.params.arguments ?? request.params.uri ?? null;
-      const callSha256 = createHash('sha256')
-        .update(canonicalJson({ agent: request.agent, backend: request.backend, tool: request.tool, arguments: args }) ?? '')
-        .digest('hex');
-      const record = quarantine.hold({
-        held: request.held,
-        agent: request.agent,
-        sessionId: request.sessionId,
-        backend: request.backend,
-        method: request.method,
-        tool: request.tool,
-        reason: request.reason,
-        callSha256,
-        findings: request.findings,
-        payload: heldPayload(request),
-      });
-      return { ok: true, id: record.id };
+  const review = createQuarantineReview({ store: quarantine, logger, limits: () => deps.live().config.quarantine, recordEvent });
+  const holds: HeldCalls = {
+    hold: (request) =>
+      review.hold({
+        held: request.held, agent: request.agent, sessionId: request.sessionId, backend: request.backend, method: request.method,
+        tool: request.tool, reason: request.reason, findings: request.findings, heldStage: request.heldStage,
+        callSha256: callHashOf(callOf(request)), payload: heldPayload(request),
+      }),
+    async waitForDecision(id, signal, onTick) {
+      const totalMs = deps.live().config.quarantine.hold_s * 1000;
+      const started = Date.now();
+      const outcome = await review.waitForDecision(id, { timeoutMs: totalMs, signal, tickMs: 1_000, onTick: () => onTick?.(Date.now() - started, totalMs) });
+      if (outcome.kind === 'pending' || outcome.kind === 'gone') return outcome;
+      return { kind: outcome.kind, item: heldItem(outcome.record) };
     },
+    approvalFor(request) {
+      const record = review.approvalFor(callHashOf(callOf(request)), request.agent);
+      return record && heldItem(record);
+    },
+    claim: (id) => review.claim(id),
   };
   const pinAdmin: PinAdmin = {
     listPending: () => pins.listPending().map(pinView),
@@ -113,7 +109,7 @@ export function createGatewayContent(config: Config, deps: GatewayContentDeps): 
       return pinView(approved);
     },
   };
-  return { rules, toolGate, screen, escalation: createEscalationTracker(), holds, pins, quarantine, pinAdmin, close: () => rules.close() };
+  return { rules, toolGate, screen, escalation: createEscalationTracker(), holds, pins, quarantine, review, pinAdmin, close: () => rules.close() };
 }
 
 function pinView(record: ToolPinRecord): PinView {
@@ -133,7 +129,19 @@ function openRules(config: Config, onReload: (outcome: RuleReload) => void): Rul
 }
 
 /** The held call as stored: params and result, credential findings masked, bounded. */
-function heldPayload(request: Parameters<Holds['hold']>[0]): string {
+/** What the call hash covers: the agent, the target and the arguments (a resources/read's URI). */
+function callOf(request: HoldRequest): Parameters<typeof callHashOf>[0] {
+  return { agent: request.agent, backend: request.backend, tool: request.tool, arguments: request.params.arguments ?? request.params.uri ?? null };
+}
+
+function heldItem(record: QuarantineRecord): HeldItem {
+  return {
+    id: record.id, held: record.held, heldStage: record.heldStage, payload: record.payload,
+    decisionReason: record.decisionReason, decidedBy: record.decidedBy,
+  };
+}
+
+function heldPayload(request: HoldRequest & { readonly findings: readonly unknown[] }): string {
   const spans = credentialSpans(request.findings as MaskableFinding[], (pointer) => [pointer]);
   const masked = maskValue({ params: request.params, ...(request.result !== undefined ? { result: request.result } : {}) }, spans);
   const text = JSON.stringify(masked);

@@ -33,6 +33,7 @@ import { createKeyOperations } from './key-operations.js';
 import { createKeyAdmin } from './key-admin.js';
 import { createActionPolicy } from './scanner/actions.js';
 import { createGatewayContent } from './gateway-content.js';
+import { createQuarantineAdmin } from './quarantine/admin-view.js';
 import type { AuditRecord } from './store/types.js';
 import { type Backend, type BackendStatus, createBackend } from './upstream/backend.js';
 import { buildHealth } from './health.js';
@@ -44,6 +45,8 @@ import { GuardHost, GuardLoadError, type GuardReload, type GuardStatusRow, forma
 
 export const GATEWAY_INFO = { name: 'portcullis', version: '0.1.0' } as const;
 
+/** Quarantine items past `quarantine.expiry_h` are expired on every read and decision; this sweep marks the rest. */
+const QUARANTINE_SWEEP_INTERVAL_MS = 60_000;
 /** Expired messages are hidden at once and deleted on every write; this sweep catches inboxes nobody writes to. */
 const MESSAGE_PRUNE_INTERVAL_MS = 60_000;
 /** At most this many rows per sweep (in chunks), so one sweep never holds the event loop for long. */
@@ -211,7 +214,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       return viewOf(agent, live.config, agentState);
     },
   };
-  const adminApp = Object.keys(adminTokens).length > 0 ? createAdminApp({ tokens: adminTokens, metrics, agents: agentAdmin, keys: keyAdmin, pins: content.pinAdmin, guards: () => guards.status() }) : undefined;
+  const adminApp = Object.keys(adminTokens).length > 0 ? createAdminApp({ tokens: adminTokens, metrics, agents: agentAdmin, keys: keyAdmin, pins: content.pinAdmin, quarantine: createQuarantineAdmin(content.review), guards: () => guards.status() }) : undefined;
 
   let publicServer: Server | undefined;
   let adminServer: Server | undefined;
@@ -293,6 +296,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       timers.push(setInterval(sweepIdleSessions, sweepMs));
       timers.push(setInterval(() => pruneAudit(db, live.config.audit.retention_days, Date.now()), 3_600_000));
       timers.push(setInterval(pruneMessages, MESSAGE_PRUNE_INTERVAL_MS));
+      timers.push(setInterval(() => content.review.sweep(), QUARANTINE_SWEEP_INTERVAL_MS));
       pruneAudit(db, config.audit.retention_days, Date.now());
       for (const timer of timers) timer.unref();
       if (options.watch && options.configFile) {

@@ -12,14 +12,6 @@ interface Unenforced {
 
 const UNENFORCED: readonly Unenforced[] = [
   {
-    applies: (c) => Object.values(c.agents).some((agent) => agent.approval.length > 0),
-    problem: 'agents.<name>.approval needs the quarantine stage, which this build does not have yet',
-  },
-  {
-    applies: (c) => c.approval.require.length > 0,
-    problem: 'approval.require needs the quarantine stage, which this build does not have yet',
-  },
-  {
     applies: (c) => c.webhooks.length > 0,
     problem: 'webhooks are not sent by this build yet; remove the webhooks section',
   },

@@ -1,12 +1,13 @@
 /**
  * The admin listener (DESIGN.md §4): loopback by default, every route behind a bearer token from `admin.tokens`.
- * Serves /metrics and the agent routes; the review API and dashboard mount here as they arrive.
+ * Serves /metrics, the review API (/v1/quarantine) and the /v1/admin routes; the dashboard mounts here when it arrives.
  */
 import { Hono } from 'hono';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { type AgentAdmin, mountAgentRoutes } from './admin-agents.js';
 import { type KeyAdmin, mountKeyRoutes } from './admin-keys.js';
 import { type PinAdmin, mountPinRoutes } from './admin-pins.js';
+import { type QuarantineAdmin, mountQuarantineRoutes } from './admin-quarantine.js';
 import { createTokenCheck } from './bearer-auth.js';
 
 export interface AdminAppOptions {
@@ -15,6 +16,7 @@ export interface AdminAppOptions {
   readonly agents: AgentAdmin;
   readonly keys: KeyAdmin;
   readonly pins: PinAdmin;
+  readonly quarantine: QuarantineAdmin;
   /** The guard chain's status rows (`portcullis guards list`). */
   readonly guards: () => readonly unknown[];
 }
@@ -41,6 +43,7 @@ export function createAdminApp(options: AdminAppOptions): Hono<AdminEnv> {
   mountAgentRoutes(app, options.agents);
   mountKeyRoutes(app, options.keys);
   mountPinRoutes(app, options.pins);
+  mountQuarantineRoutes(app, options.quarantine);
   app.get('/v1/admin/guards', (c) => c.json({ guards: options.guards() }));
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   return app;

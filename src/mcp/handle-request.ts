@@ -11,8 +11,9 @@ import { requestRecord } from './audit-entry.js';
 import { LIST_METHODS, fanOutList } from './fan-out.js';
 import { initializeSession } from './initialize-session.js';
 import { type Answer, type JSONRPCRequest, JSONRPC, idKey, responseFor } from './jsonrpc.js';
-import { type HoldRequest, type RouterContext, linkOf, sendToClient } from './router-context.js';
+import { type HeldItem, type HoldRequest, type RouterContext, linkOf, sendToClient } from './router-context.js';
 import { forwardCall } from './forward-call.js';
+import { holdAndWait, storedResult } from './held-call.js';
 import { type RoutedCall, ROUTED_METHODS, resolveTarget } from './targets.js';
 
 /** Where a message came from on the HTTP side. */
@@ -64,7 +65,9 @@ export async function handleClientRequest(
       phase, sessionId: session.id, source: session.source, method: request.method, headers: origin.headers, http: origin.http,
     };
     const messageCtx: MessageContext = { ...base, target: routed?.target, payload: params, facts };
-    let pipeline = await runStages(ctx, live.config.mode, live.stages.request, messageCtx);
+    const hold = holdOf(session, request, routed, params);
+    const judged = await judgeRequest(ctx, live, session, call, messageCtx, hold);
+    let { pipeline } = judged;
     if (request.method === 'initialize' && pipeline.forward) {
       // The session belongs to the agent the initialize proved (or claimed, unsigned); later requests must match.
       session.agent = pipeline.facts.agent;
@@ -72,21 +75,37 @@ export async function handleClientRequest(
     }
     // A guard may have redacted the arguments: the backend, the audit row and later stages see the redacted call.
     const sent: JSONRPCRequest = pipeline.payload ? { ...request, params: pipeline.payload.value as JSONRPCRequest['params'] } : request;
-    let acted: Acted = pipeline.forward
-      ? await act(ctx, session, call, sent, routed)
-      : { answer: { error: denialFor(ctx, pipeline, holdOf(session, request, routed, params)) }, forwarded: false };
+    // An approved held response is released as it was stored: the backend is not called again.
+    const released = pipeline.forward && judged.approval?.held === 'response' ? storedResult(judged.approval) : undefined;
+    let acted: Acted =
+      released !== undefined
+        ? { answer: { result: released as never }, forwarded: false, detail: `released as stored by approval ${judged.approval?.id}` }
+        : pipeline.forward
+          ? await act(ctx, session, call, sent, routed)
+          : { answer: { error: judged.refusal ?? denialFor(pipeline) }, forwarded: false };
     let heldResult: unknown;
     const resultPhase = phase === 'request' ? 'response' : request.method === 'tools/list' ? 'tools_list' : undefined;
-    if (resultPhase && pipeline.forward && 'result' in acted.answer && live.stages.response.length > 0) {
+    if (resultPhase && pipeline.forward && released === undefined && 'result' in acted.answer && live.stages.response.length > 0) {
       const result = acted.answer.result;
-      const judged = await runStages(ctx, live.config.mode, live.stages.response, { ...messageCtx, phase: resultPhase, payload: result, facts: pipeline.facts });
-      pipeline = combine(pipeline, judged);
-      if (!judged.forward) {
-        heldResult = result;
-        const hold = { ...holdOf(session, sent, routed, (sent.params ?? {}) as Record<string, unknown>), held: 'response' as const, result };
-        acted = { ...acted, answer: { error: denialFor(ctx, judged, hold) } };
-      } else if (judged.payload) {
-        acted = { ...acted, answer: { result: judged.payload.value as typeof result } };
+      const response = await runStages(ctx, live.config.mode, live.stages.response, { ...messageCtx, phase: resultPhase, payload: result, facts: pipeline.facts });
+      if (response.forward) {
+        pipeline = combine(pipeline, response);
+        if (response.payload) acted = { ...acted, answer: { result: response.payload.value as typeof result } };
+      } else {
+        const heldResponse = { ...holdOf(session, sent, routed, (sent.params ?? {}) as Record<string, unknown>), held: 'response' as const, result };
+        const outcome =
+          response.verdict.kind === 'quarantine'
+            ? await holdAndWait(ctx, session, call, heldResponse, response, { half: 'response', wait: !judged.waited })
+            : undefined;
+        if (outcome?.kind === 'approved') {
+          // Released as it ran, once: the backend is not called again.
+          pipeline = combine(pipeline, { ...response, verdict: { kind: 'continue' }, forward: true });
+          acted = { ...acted, answer: { result: (response.payload?.value ?? result) as typeof result }, detail: `released by approval ${outcome.item.id}` };
+        } else {
+          pipeline = combine(pipeline, response);
+          heldResult = result;
+          acted = { ...acted, answer: { error: outcome?.error ?? denialFor(response) } };
+        }
       }
     }
     const outcome = {
@@ -117,11 +136,52 @@ function runStages(
   mode: 'enforce' | 'observe',
   stages: readonly Stage[],
   messageCtx: MessageContext,
+  approvedStage?: string,
 ): Promise<PipelineResult> {
   return runPipeline(stages, messageCtx, {
     mode,
     onStageError: (stage, error) => ctx.logger.error('pipeline stage failed', { stage, error }),
+    ...(approvedStage !== undefined ? { approvedStage } : {}),
   });
+}
+
+interface JudgedRequest {
+  readonly pipeline: PipelineResult;
+  /** The answer for a call that was held and not released. */
+  readonly refusal?: ReturnType<typeof denialError>;
+  /** An earlier approval of this exact call that this request used. */
+  readonly approval?: HeldItem;
+  /** The request waited for a person already (a held response then answers at once). */
+  readonly waited: boolean;
+}
+
+/**
+ * The request half: the stages, then, when they hold the call, the wait for a person. An identical retry of a call
+ * approved after its client stopped waiting uses that approval (once): the stage that held it passes.
+ */
+async function judgeRequest(
+  ctx: RouterContext,
+  /** The config the request started under: it finishes under it, even across a wait and a reload. */
+  live: ReturnType<RouterContext['live']>,
+  session: ClientSession,
+  call: InflightCall,
+  messageCtx: MessageContext,
+  hold: HoldRequest,
+): Promise<JudgedRequest> {
+  const run = (approvedStage?: string): Promise<PipelineResult> => runStages(ctx, live.config.mode, live.stages.request, messageCtx, approvedStage);
+  const approval = messageCtx.phase === 'request' && live.config.mode === 'enforce' ? claimApproval(ctx, hold) : undefined;
+  const pipeline = await run(approval?.held === 'request' ? approval.heldStage : undefined);
+  if (pipeline.forward || pipeline.verdict.kind !== 'quarantine') return { pipeline, waited: false, ...(approval ? { approval } : {}) };
+  const outcome = await holdAndWait(ctx, session, call, hold, pipeline, { half: 'request', wait: true });
+  // Approved in time: the stage that held it passes; every other stage decides again.
+  if (outcome.kind === 'approved') return { pipeline: await run(outcome.item.heldStage), waited: true };
+  return { pipeline, refusal: outcome.error, waited: true };
+}
+
+/** Finds and uses an approval of exactly this call; undefined when there is none (or another call just used it). */
+function claimApproval(ctx: RouterContext, hold: HoldRequest): HeldItem | undefined {
+  const approval = ctx.quarantine.approvalFor(hold);
+  return approval && ctx.quarantine.claim(approval.id) ? approval : undefined;
 }
 
 /** What a quarantine verdict holds: the call as the router resolved it. */
@@ -132,27 +192,10 @@ function holdOf(session: ClientSession, request: JSONRPCRequest, routed: RoutedC
   };
 }
 
-function denialFor(ctx: RouterContext, pipeline: PipelineResult, hold: HoldRequest): ReturnType<typeof denialError> {
+/** The answer for a pipeline that did not forward (a quarantine was answered by holdAndWait already). */
+function denialFor(pipeline: PipelineResult): ReturnType<typeof denialError> {
   const verdict = pipeline.verdict;
-  switch (verdict.kind) {
-    case 'continue':
-      return denialError('internal_error');
-    case 'deny':
-      return denialError(verdict.reason, verdict.data);
-    case 'quarantine': {
-      let held: ReturnType<RouterContext['quarantine']['hold']>;
-      try {
-        held = ctx.quarantine.hold({ ...hold, reason: verdict.reason, findings: verdict.findings });
-      } catch (error) {
-        // A hold that cannot be stored is not a hold: fail closed, with an answer.
-        ctx.logger.error('quarantine hold failed: call failed closed', { method: hold.method, error });
-        return denialError('internal_error');
-      }
-      return held.ok
-        ? denialError('quarantined', { quarantine_id: held.id, status: 'pending' })
-        : denialError('rate_limited', { retry_after_ms: held.retryAfterMs });
-    }
-  }
+  return verdict.kind === 'deny' ? denialError(verdict.reason, verdict.data) : denialError('internal_error');
 }
 
 /** The request and response halves of one call, as one audit row sees them. */

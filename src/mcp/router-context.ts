@@ -42,8 +42,8 @@ export interface RouterDeps {
   readonly toolGate: ToolGate;
   /** Rules over server instructions and sampling requests. */
   readonly screen: ContentScreen;
-  /** Where quarantine verdicts put the call they hold. */
-  readonly quarantine: Holds;
+  /** Where quarantine verdicts put the call they hold, and where held calls wait for a person. */
+  readonly quarantine: HeldCalls;
   /** Told when a client session closes (per-session state elsewhere, e.g. guard labels, is dropped). */
   readonly onSessionClosed?: (sessionId: string) => void;
 }
@@ -60,11 +60,32 @@ export interface HoldRequest {
   readonly result?: unknown;
 }
 
-export interface Holds {
+/** A decided (or still undecided) held call, as the router needs it. */
+export interface HeldItem {
+  readonly id: string;
+  readonly held: 'request' | 'response';
+  readonly heldStage: string;
+  /** The stored call: `{params, result?}` JSON (credentials masked). */
+  readonly payload: string | null;
+  readonly decisionReason: string | null;
+  readonly decidedBy: string | null;
+}
+
+export type HeldWait =
+  | { readonly kind: 'approved' | 'rejected'; readonly item: HeldItem }
+  | { readonly kind: 'pending' | 'gone' };
+
+export interface HeldCalls {
   /** Records a held call; refused when the agent already has `quarantine.max_pending_per_agent` pending. */
   hold(
-    request: HoldRequest & { readonly reason: string; readonly findings: readonly unknown[] },
+    request: HoldRequest & { readonly reason: string; readonly findings: readonly unknown[]; readonly heldStage: string },
   ): { readonly ok: true; readonly id: string } | { readonly ok: false; readonly retryAfterMs: number };
+  /** Waits up to `quarantine.hold_s` for a decision on `id`; `onTick` runs about every second meanwhile. */
+  waitForDecision(id: string, signal: AbortSignal, onTick?: (elapsedMs: number, totalMs: number) => void): Promise<HeldWait>;
+  /** An approval of exactly this call (agent, backend, tool, canonical arguments), unused and recent enough. */
+  approvalFor(request: HoldRequest): HeldItem | undefined;
+  /** Uses an approval; false when it was used already. */
+  claim(id: string): boolean;
 }
 
 /** A client request in flight on a shared backend channel, for routing that backend's requests to a client. */

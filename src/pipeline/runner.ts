@@ -9,6 +9,11 @@ export interface RunnerOptions {
   readonly mode: 'enforce' | 'observe';
   /** Told about a stage that threw: a bug, answered with `internal_error`. */
   readonly onStageError: (stage: string, error: unknown) => void;
+  /**
+   * A person approved this exact call after this stage held it: a quarantine from this stage passes (recorded as
+   * `continue` with reason `approved`); every other stage still decides as usual.
+   */
+  readonly approvedStage?: string;
 }
 
 const CONTINUE: Verdict = { kind: 'continue' };
@@ -27,9 +32,11 @@ export async function runPipeline(
 
   for (const stage of stages) {
     const started = performance.now();
-    const verdict = await checkSafely(stage, { ...ctx, facts, ...(payload ? { payload: payload.value } : {}) }, options);
+    const checked = await checkSafely(stage, { ...ctx, facts, ...(payload ? { payload: payload.value } : {}) }, options);
     const ms = performance.now() - started;
-    outcomes.push(describeOutcome(stage.name, verdict, ms));
+    const approved = checked.kind === 'quarantine' && stage.name === options.approvedStage;
+    const verdict: Verdict = approved ? { kind: 'continue', findings: checked.findings } : checked;
+    outcomes.push(approved ? { stage: stage.name, outcome: 'continue', reason: 'approved', ms: Math.round(ms * 1000) / 1000 } : describeOutcome(stage.name, verdict, ms));
     if (verdict.findings) findings.push(...verdict.findings);
     switch (verdict.kind) {
       case 'continue':

@@ -14,6 +14,7 @@ import type { ActionPolicy } from '../scanner/actions.js';
 import type { EscalationTracker } from '../scanner/escalation.js';
 import type { RuleSet } from '../scanner/rule-set.js';
 import { createAclStage } from './stages/check-acl.js';
+import { createApprovalStage } from './stages/check-approval.js';
 import { createSuspensionStage } from './stages/check-suspension.js';
 import { createSourceLimitStage } from './stages/limit-source.js';
 import { createRateLimitStage } from './stages/rate-limit.js';
@@ -54,6 +55,7 @@ export function createRequestStages(deps: StageDeps): readonly Stage[] {
     createSuspensionStage({ policy: deps.policy }, { isSuspended: deps.isSuspended }),
     createRateLimitStage({ policy: deps.policy }, { verified: deps.limiters.verified, unverified: deps.limiters.unverified }),
     createAclStage({ policy: deps.policy }, { toolAccess: deps.toolAccess }),
+    createApprovalStage({ policy: deps.policy }),
     createScanStage({ half: 'request', rules: deps.config.rules, actions: deps.actions }, deps),
     createGuardStage(deps),
   ];

@@ -156,6 +156,10 @@ export const quarantineItems = sqliteTable(
     decidedAt: integer('decided_at'),
     decidedBy: text('decided_by'),
     decisionReason: text('decision_reason'),
+    /** The pipeline stage whose verdict held the call (`check-approval`, `scan-rules`, `response:run-guards`, …). */
+    heldStage: text('held_stage').notNull().default(''),
+    /** When an approval was used: by the waiting call, or once by an identical retry. */
+    usedAt: integer('used_at'),
   },
   (t) => [
     index('quarantine_status_agent_idx').on(t.status, t.agent),

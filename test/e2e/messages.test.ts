@@ -326,6 +326,7 @@ describe('the audit log', () => {
       'check-suspension',
       'rate-limit',
       'check-acl',
+      'check-approval',
       'scan-rules',
       'run-guards',
     ]);

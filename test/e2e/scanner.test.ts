@@ -34,6 +34,8 @@ function gatewayYaml(extra = ''): string {
   return `
 admin: { host: 127.0.0.1, port: 0, tokens: { ops: "${TOKEN}" } }
 rules: { dirs: [${JSON.stringify(RULES_DIR)}] ${extra} }
+# Held calls answer pending at once here; waiting for a reviewer is test/e2e/quarantine.test.ts.
+quarantine: { hold_s: 0 }
 `;
 }
 
