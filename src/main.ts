@@ -11,6 +11,7 @@ import { KEYS_HELP, runKeys } from './cli/keys.js';
 import { LOGS_HELP, runLogs } from './cli/logs.js';
 import { GUARDS_HELP, runGuards } from './cli/guards.js';
 import { PINS_HELP, runPins } from './cli/pins.js';
+import { QUARANTINE_HELP, runQuarantine } from './cli/quarantine.js';
 import { RULES_HELP, runRules } from './cli/rules.js';
 import { SCAN_HELP, runScan } from './cli/scan.js';
 import { SERVE_HELP, runServe } from './cli/serve.js';
@@ -31,6 +32,7 @@ Commands:
   scan      scan JSONL text with the loaded rules; one verdict per line
   rules     list the loaded rules, explain one, or test their examples
   pins      review changed tool definitions (hidden until approved)
+  quarantine review held calls: list, show, approve, reject
   guards    list the WASM guards and their status, or test one on a case
 
 Every command takes --config FILE (default config/portcullis.yaml) and --help.
@@ -49,6 +51,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
   scan: { run: runScan, help: SCAN_HELP },
   rules: { run: runRules, help: RULES_HELP },
   pins: { run: runPins, help: PINS_HELP },
+  quarantine: { run: runQuarantine, help: QUARANTINE_HELP },
   guards: { run: runGuards, help: GUARDS_HELP },
 };
 
