@@ -34,6 +34,8 @@ import { createKeyAdmin } from './key-admin.js';
 import { createActionPolicy } from './scanner/actions.js';
 import { createGatewayContent } from './gateway-content.js';
 import { createQuarantineAdmin } from './quarantine/admin-view.js';
+import { tapAuditLog } from './webhooks/audit-tap.js';
+import { createWebhookDispatcher } from './webhooks/dispatcher.js';
 import type { AuditRecord } from './store/types.js';
 import { type Backend, type BackendStatus, createBackend } from './upstream/backend.js';
 import { buildHealth } from './health.js';
@@ -98,10 +100,16 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
   const metrics = createMetrics({ defaultMetrics: true });
   const sessions = createSessionRegistry({ max: config.sessions.max, idleTtlMs: config.sessions.idle_ttl_s * 1000 });
   const db = openDatabase(config.storage.sqlite);
-  const audit = createSqliteAuditLog(db, {
-    maxPayloadBytes: config.audit.max_payload_bytes,
-    onError: (error) => logger.error('audit batch failed', { error }),
-  });
+  // Webhooks follow the committed audit log (src/webhooks/audit-tap.ts); hooks are read from the running config.
+  let liveWebhooks = config.webhooks;
+  const webhooks = createWebhookDispatcher({ hooks: () => liveWebhooks, logger: logger.child({ component: 'webhooks' }) });
+  const audit = tapAuditLog(
+    createSqliteAuditLog(db, {
+      maxPayloadBytes: config.audit.max_payload_bytes,
+      onError: (error) => logger.error('audit batch failed', { error }),
+    }),
+    webhooks,
+  );
   const recordEvent = (method: string, fields: Partial<AuditRecord> = {}): void => {
     audit
       .append({ ts: Date.now(), kind: 'event', method, decision: 'event', forwarded: false, mode: config.mode, ...fields })
@@ -232,6 +240,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       try {
         assertRunnable(merged.config);
         live = buildLive(merged.config);
+        liveWebhooks = merged.config.webhooks;
         configReport = { ...configReport, lastReload: { at, status: 'applied', pendingRestart: merged.pendingRestart } };
         logger.info('config reloaded', { file: options.configFile, pending_restart: merged.pendingRestart });
         recordEvent('config.reload', { detail: merged.pendingRestart.length ? `restart needed for: ${merged.pendingRestart.join(', ')}` : null });
@@ -323,6 +332,7 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       await guards.close();
       recordEvent('gateway.stop');
       await audit.close();
+      webhooks.close();
       db.close();
     },
   };

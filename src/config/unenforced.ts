@@ -12,8 +12,8 @@ interface Unenforced {
 
 const UNENFORCED: readonly Unenforced[] = [
   {
-    applies: (c) => c.webhooks.length > 0,
-    problem: 'webhooks are not sent by this build yet; remove the webhooks section',
+    applies: (c) => c.quarantine.elicitation,
+    problem: 'quarantine.elicitation (in-band confirmation by the client’s user) is not built yet; holds wait for an operator',
   },
 ];
 

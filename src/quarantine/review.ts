@@ -93,7 +93,11 @@ export function createQuarantineReview(deps: QuarantineReviewDeps): QuarantineRe
         logger.warn('quarantine full for agent: hold refused', { agent: input.agent });
         return { ok: false, retryAfterMs: Math.max(1, holdS) * 1000 };
       }
-      return { ok: true, id: store.hold(input).id };
+      const { id } = store.hold(input);
+      recordEvent('quarantine.held', {
+        agent: input.agent, backend: input.backend, tool: input.tool, detail: `${id} held (${input.held}, ${input.heldStage}): ${input.reason}`,
+      });
+      return { ok: true, id };
     },
 
     waitForDecision(id, { timeoutMs, signal, tickMs, onTick }) {

@@ -76,13 +76,13 @@ describe('live config reload', () => {
   });
 
   it('refuses an edit that asks for a check this build cannot enforce, keeping the running config', async () => {
-    writeFileSync(file, yaml('enforce', 'webhooks: [ { url: "http://127.0.0.1:9/hook", events: [blocked], secret: "s3cret" } ]'));
+    writeFileSync(file, yaml('enforce', 'quarantine: { elicitation: true }'));
     await waitUntil(
-      async () => (await health()).config.last_reload?.problems?.some((p) => p.includes('webhooks')) === true,
+      async () => (await health()).config.last_reload?.problems?.some((p) => p.includes('quarantine.elicitation')) === true,
       10_000,
       'the unenforceable edit to be refused',
     );
-    expect(gateway.currentConfig().webhooks).toEqual([]);
+    expect(gateway.currentConfig().quarantine.elicitation).toBe(false);
   });
 
   it('says which edited sections wait for a restart', async () => {
