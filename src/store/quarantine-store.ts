@@ -52,7 +52,7 @@ export interface QuarantineStore {
   expireStale(expiryMs: number): number;
   /** The newest approval of this exact call (same agent and canonical hash) decided within `ttlMs` and not used yet. */
   findApproved(callSha256: string, agent: string, ttlMs: number): QuarantineRecord | undefined;
-  /** Claims an approval for one call; false when it was already used (exactly one use, even under races). */
+  /** Claims an approval for one call; false when it is not approved or was already used (exactly one use, even under races). */
   claim(id: string): boolean;
 }
 
@@ -108,7 +108,8 @@ export function createQuarantineStore(db: Database, now: () => number = Date.now
         .get() as QuarantineRecord | undefined;
     },
     claim(id) {
-      return db.orm.update(quarantineItems).set({ usedAt: now() }).where(and(eq(quarantineItems.id, id), isNull(quarantineItems.usedAt))).run().changes === 1;
+      const unused = and(eq(quarantineItems.id, id), eq(quarantineItems.status, 'approved'), isNull(quarantineItems.usedAt));
+      return db.orm.update(quarantineItems).set({ usedAt: now() }).where(unused).run().changes === 1;
     },
     countPending(agent) {
       const row = db.orm
