@@ -35,6 +35,9 @@ import { createActionPolicy } from './scanner/actions.js';
 import { createGatewayContent } from './gateway-content.js';
 import { createQuarantineAdmin } from './quarantine/admin-view.js';
 import { tapAuditLog } from './webhooks/audit-tap.js';
+import { createDashboardApp } from './dashboard/dashboard-app.js';
+import { createLiveEvents, withCommitListener } from './dashboard/live-events.js';
+import { createAuditStats } from './store/audit-stats.js';
 import { createWebhookDispatcher } from './webhooks/dispatcher.js';
 import type { AuditRecord } from './store/types.js';
 import { type Backend, type BackendStatus, createBackend } from './upstream/backend.js';
@@ -103,13 +106,13 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
   // Webhooks follow the committed audit log (src/webhooks/audit-tap.ts); hooks are read from the running config.
   let liveWebhooks = config.webhooks;
   const webhooks = createWebhookDispatcher({ hooks: () => liveWebhooks, logger: logger.child({ component: 'webhooks' }) });
-  const audit = tapAuditLog(
-    createSqliteAuditLog(db, {
-      maxPayloadBytes: config.audit.max_payload_bytes,
-      onError: (error) => logger.error('audit batch failed', { error }),
-    }),
-    webhooks,
-  );
+  const auditStore = createSqliteAuditLog(db, {
+    maxPayloadBytes: config.audit.max_payload_bytes,
+    onError: (error) => logger.error('audit batch failed', { error }),
+  });
+  // The dashboard's live feed also follows what was committed.
+  const liveEvents = createLiveEvents();
+  const audit = tapAuditLog(withCommitListener(auditStore, (record) => liveEvents.publish(record)), webhooks);
   const recordEvent = (method: string, fields: Partial<AuditRecord> = {}): void => {
     audit
       .append({ ts: Date.now(), kind: 'event', method, decision: 'event', forwarded: false, mode: config.mode, ...fields })
@@ -222,7 +225,21 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       return viewOf(agent, live.config, agentState);
     },
   };
-  const adminApp = Object.keys(adminTokens).length > 0 ? createAdminApp({ tokens: adminTokens, metrics, agents: agentAdmin, keys: keyAdmin, pins: content.pinAdmin, quarantine: createQuarantineAdmin(content.review), guards: () => guards.status() }) : undefined;
+  const quarantineAdmin = createQuarantineAdmin(content.review);
+  const dashboard = createDashboardApp({
+    tokens: adminTokens,
+    stats: createAuditStats(db),
+    audit: auditStore,
+    live: liveEvents,
+    quarantine: quarantineAdmin,
+    agents: agentAdmin,
+    guards: () => guards.status(),
+    rules: () => content.rules.current().rules.map(({ rule }) => rule),
+  });
+  const adminApp =
+    Object.keys(adminTokens).length > 0
+      ? createAdminApp({ tokens: adminTokens, metrics, agents: agentAdmin, keys: keyAdmin, pins: content.pinAdmin, quarantine: quarantineAdmin, guards: () => guards.status(), dashboard })
+      : undefined;
 
   let publicServer: Server | undefined;
   let adminServer: Server | undefined;

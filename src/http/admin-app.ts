@@ -19,6 +19,8 @@ export interface AdminAppOptions {
   readonly quarantine: QuarantineAdmin;
   /** The guard chain's status rows (`portcullis guards list`). */
   readonly guards: () => readonly unknown[];
+  /** The dashboard (src/dashboard/), mounted at /dashboard; it signs its users in itself (token → session cookie). */
+  readonly dashboard?: { fetch: (request: Request, env?: unknown) => Response | Promise<Response> };
 }
 
 type AdminEnv = { Variables: { reviewer: string } };
@@ -27,6 +29,7 @@ export function createAdminApp(options: AdminAppOptions): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
   const checkToken = createTokenCheck(options.tokens);
   app.use('*', async (c, next) => {
+    if (c.req.path === '/dashboard' || c.req.path.startsWith('/dashboard/')) return next();
     const reviewer = checkToken(c.req.header('authorization'));
     if (!reviewer) {
       c.header('WWW-Authenticate', 'Bearer realm="portcullis-admin"');
@@ -45,6 +48,12 @@ export function createAdminApp(options: AdminAppOptions): Hono<AdminEnv> {
   mountPinRoutes(app, options.pins);
   mountQuarantineRoutes(app, options.quarantine);
   app.get('/v1/admin/guards', (c) => c.json({ guards: options.guards() }));
+  if (options.dashboard) {
+    app.get('/dashboard', (c) => c.redirect('/dashboard/overview', 303));
+    const dashboard = options.dashboard;
+    // Handed the raw request (and the node bindings, for the client address its sign-in lockout counts).
+    app.all('/dashboard/*', (c) => dashboard.fetch(c.req.raw, c.env));
+  }
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   return app;
 }
