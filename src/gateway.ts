@@ -349,6 +349,8 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       await guards.close();
       recordEvent('gateway.stop');
       await audit.close();
+      // Events of the last moments still go out, briefly; then the rest is dropped (the audit log has them).
+      await webhooks.drain(2_000);
       webhooks.close();
       db.close();
     },

@@ -20,12 +20,12 @@ export function webhookEventOf(record: AuditRecord): { event: WebhookEvent; data
   const who = { agent: record.agent ?? null, backend: record.backend ?? null, tool: record.tool ?? null };
   if (record.kind === 'request' && record.decision === 'deny' && BLOCKING_REASONS.has(record.reason ?? '')) {
     const rules = (record.findings ?? [])
-      .map((f) => (f as { id?: unknown }).id)
+      .map((f) => (f !== null && typeof f === 'object' ? (f as { id?: unknown }).id : undefined))
       .filter((id): id is string => typeof id === 'string');
     return { event: 'blocked', data: { ...who, method: record.method, reason: record.reason, findings: [...new Set(rules)].slice(0, 32) } };
   }
   if (record.kind !== 'event') return undefined;
-  const event = EVENT_METHODS[record.method ?? ''];
+  const event = Object.hasOwn(EVENT_METHODS, record.method) ? EVENT_METHODS[record.method] : undefined;
   return event ? { event, data: { ...who, detail: record.detail ?? null } } : undefined;
 }
 

@@ -25,10 +25,19 @@ export interface WebhookOptions {
   readonly hooks: () => Config['webhooks'];
   readonly logger: Logger;
   readonly fetch?: typeof fetch;
-  readonly limits?: Partial<typeof WEBHOOK_LIMITS>;
+  readonly limits?: Partial<WebhookLimits>;
 }
 
-export const WEBHOOK_LIMITS = {
+export interface WebhookLimits {
+  readonly queue: number;
+  readonly concurrency: number;
+  readonly attempts: number;
+  readonly firstBackoffMs: number;
+  readonly maxBackoffMs: number;
+  readonly timeoutMs: number;
+}
+
+export const WEBHOOK_LIMITS: WebhookLimits = {
   /** Deliveries waiting, across hooks. */
   queue: 1_000,
   /** Deliveries in flight at once. */
@@ -37,7 +46,7 @@ export const WEBHOOK_LIMITS = {
   firstBackoffMs: 1_000,
   maxBackoffMs: 60_000,
   timeoutMs: 5_000,
-} as const;
+};
 
 interface Delivery {
   readonly url: string;
@@ -56,11 +65,13 @@ export function webhookSignature(secret: string, body: string): string {
 }
 
 export function createWebhookDispatcher(options: WebhookOptions): WebhookDispatcher {
-  const limits = { ...WEBHOOK_LIMITS, ...options.limits };
+  const limits: WebhookLimits = { ...WEBHOOK_LIMITS, ...options.limits };
   const send = options.fetch ?? fetch;
   const queue: Delivery[] = [];
   let inFlight = 0;
   let timer: NodeJS.Timeout | undefined;
+  /** When `timer` fires. */
+  let timerAt = Number.POSITIVE_INFINITY;
   let closed = false;
   const counts = { delivered: 0, failed: 0, dropped: 0 };
   const idle: (() => void)[] = [];
@@ -70,11 +81,19 @@ export function createWebhookDispatcher(options: WebhookOptions): WebhookDispatc
   };
 
   const schedule = (): void => {
-    if (closed || timer) return;
+    if (closed) return settleIdle();
+    // Every slot busy: the delivery that frees one pumps again, no timer needed.
+    if (inFlight >= limits.concurrency) return;
     const next = queue.reduce((at, d) => Math.min(at, d.notBefore), Number.POSITIVE_INFINITY);
     if (next === Number.POSITIVE_INFINITY) return settleIdle();
+    // A timer already set for this time or sooner serves; a later one is replaced (a short retry never waits
+    // behind a long backoff).
+    if (timer && timerAt <= next) return;
+    if (timer) clearTimeout(timer);
+    timerAt = next;
     timer = setTimeout(() => {
       timer = undefined;
+      timerAt = Number.POSITIVE_INFINITY;
       pump();
     }, Math.max(0, next - Date.now()));
     timer.unref();
@@ -120,7 +139,8 @@ export function createWebhookDispatcher(options: WebhookOptions): WebhookDispatc
       }
       problem = `answered ${response.status}`;
     } catch (error) {
-      problem = error instanceof Error ? error.message : String(error);
+      // fetch's messages may quote the URL: never its credentials or query in the log.
+      problem = (error instanceof Error ? error.message : String(error)).split(delivery.url).join(redact(delivery.url));
     }
     if (delivery.attempt >= limits.attempts || closed) {
       counts.failed++;
@@ -150,7 +170,8 @@ export function createWebhookDispatcher(options: WebhookOptions): WebhookDispatc
       const id = randomUUID();
       const body = JSON.stringify({ id, event, ts: new Date().toISOString(), data });
       for (const hook of hooks) enqueue({ url: hook.url, secret: hook.secret, event, id, body, attempt: 0, notBefore: 0 });
-      pump();
+      // Only queued here: signing and sending start on a later turn, off the caller's path.
+      setImmediate(pump);
     },
     drain(timeoutMs) {
       if (queue.length === 0 && inFlight === 0) return Promise.resolve();
