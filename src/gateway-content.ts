@@ -97,6 +97,9 @@ export function createGatewayContent(config: Config, deps: GatewayContentDeps): 
       return record && heldItem(record);
     },
     claim: (id) => review.claim(id),
+    decideByUser(id, agent, approved) {
+      review.decide(id, approved ? 'approved' : 'rejected', `${agent} (user, in the client)`, approved ? 'confirmed by the user in the client' : 'declined by the user in the client');
+    },
   };
   const pinAdmin: PinAdmin = {
     listPending: () => pins.listPending().map(pinView),

@@ -11,10 +11,6 @@ interface Unenforced {
 }
 
 const UNENFORCED: readonly Unenforced[] = [
-  {
-    applies: (c) => c.quarantine.elicitation,
-    problem: 'quarantine.elicitation (in-band confirmation by the client’s user) is not built yet; holds wait for an operator',
-  },
 ];
 
 /** Every setting in `config` that this build would not enforce, one line each. */

@@ -8,6 +8,7 @@
 import { denialError } from '../pipeline/deny-reasons.js';
 import type { PipelineResult } from '../pipeline/types.js';
 import type { InflightCall, ClientSession } from './client-session.js';
+import { askUserToConfirm, mayConfirmInBand } from './confirm-in-band.js';
 import { progressTokenOf } from './jsonrpc.js';
 import { type HeldItem, type HoldRequest, type RouterContext, sendToClient } from './router-context.js';
 
@@ -36,8 +37,9 @@ export async function holdAndWait(
   const verdict = pipeline.verdict;
   if (verdict.kind !== 'quarantine') return { kind: 'refused', error: denialError('internal_error') };
   let held: ReturnType<RouterContext['quarantine']['hold']>;
+  const heldStage = heldStageOf(pipeline, options.half);
   try {
-    held = ctx.quarantine.hold({ ...hold, reason: verdict.reason, findings: verdict.findings, heldStage: heldStageOf(pipeline, options.half) });
+    held = ctx.quarantine.hold({ ...hold, reason: verdict.reason, findings: verdict.findings, heldStage });
   } catch (error) {
     // A hold that cannot be stored is not a hold: fail closed, with an answer.
     ctx.logger.error('quarantine hold failed: call failed closed', { method: hold.method, error });
@@ -55,7 +57,15 @@ export async function holdAndWait(
           const params = { progressToken: token, progress: Math.floor(elapsedMs / 1000), total: Math.round(totalMs / 1000), message: `held for review as ${held.id}` };
           void sendToClient(ctx, session, { jsonrpc: '2.0', method: 'notifications/progress', params }, call.id);
         };
-  const waited = await ctx.quarantine.waitForDecision(held.id, call.abort.signal, onTick);
+  // An approval-policy hold may also be confirmed by the client's own user (quarantine.elicitation), whichever
+  // decides first; the question is withdrawn when the wait ends.
+  const asking = new AbortController();
+  if (mayConfirmInBand(ctx, session, heldStage)) {
+    void askUserToConfirm(ctx, session, call, hold, held.id, asking.signal).then((answer) => {
+      if (answer !== 'no_answer') ctx.quarantine.decideByUser(held.id, hold.agent, answer === 'accepted');
+    });
+  }
+  const waited = await ctx.quarantine.waitForDecision(held.id, call.abort.signal, onTick).finally(() => asking.abort());
   switch (waited.kind) {
     case 'approved':
       // The approval is this call's; an identical retry racing it must not use it too.

@@ -86,6 +86,8 @@ export interface HeldCalls {
   approvalFor(request: HoldRequest): HeldItem | undefined;
   /** Uses an approval; false when it was used already. */
   claim(id: string): boolean;
+  /** Records the client's user's answer to an in-band confirmation (`quarantine.elicitation`) as a decision. */
+  decideByUser(id: string, agent: string, approved: boolean): void;
 }
 
 /** A client request in flight on a shared backend channel, for routing that backend's requests to a client. */

@@ -3,23 +3,31 @@
  * a person and is released by an approval from the HTTP API and from the CLI, with the real result; a held response
  * is released without a second execution (the backend counts its calls); a rejection reaches the client with its
  * reason; an undecided item answers pending and a late approval lets exactly one identical retry through; an expired
- * item cannot be approved; an agent never approves its own item. Real SDK client, real backend over stdio.
+ * item cannot be approved; an agent never approves its own item; with quarantine.elicitation, the client's user can
+ * confirm an approval-policy hold in band (never a rule's). Real SDK client, real backend over stdio.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/main.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { readAudit } from '../helpers/audit.js';
 import { fixtureStdio, freePort } from '../helpers/backends.js';
 import { type ConnectedClient, connectClient } from '../helpers/client.js';
-import { type StartedGateway, startGateway, waitUntil } from '../helpers/start-gateway.js';
+import { type StartedGateway, buildTestConfig, startGateway, waitUntil } from '../helpers/start-gateway.js';
 
 const OPS_TOKEN = 'quarantine-e2e-ops-token-0123456789';
 /** A token whose name is the agent's: whoever holds it must not decide the agent's own items. */
 const AGENT_TOKEN = 'quarantine-e2e-agent-token-0123456789';
 const HOLD_S = 4;
+const GATEWAY_YAML = (rulesDir: string, extra = ''): string => `
+admin: { host: 127.0.0.1, port: 0, tokens: { ops: "${OPS_TOKEN}", analyst: "${AGENT_TOKEN}" } }
+rules: { dirs: [${JSON.stringify(rulesDir)}] }
+approval: { require: ["content/add"] }
+quarantine: { hold_s: ${HOLD_S}, approval_ttl_s: 600${extra} }
+`;
 /** A rule that holds tool results (only results) containing a marker, so a held response is easy to make. */
 const HOLD_RULE = `
 - id: TESTHOLD-001
@@ -40,6 +48,7 @@ let started: StartedGateway;
 let conn: ConnectedClient;
 let cliConfig: string;
 let adminUrl: string;
+let rulesDir: string;
 
 interface Item {
   id: string;
@@ -104,18 +113,10 @@ async function refusal(promise: Promise<unknown>): Promise<{ code: number; data:
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'portcullis-quarantine-e2e-'));
-  const rulesDir = join(work, 'rules');
+  rulesDir = join(work, 'rules');
   mkdirSync(rulesDir);
   writeFileSync(join(rulesDir, 'hold.yaml'), HOLD_RULE);
-  started = await startGateway({
-    backends: { content: fixtureStdio('content-server.mjs') },
-    yaml: `
-admin: { host: 127.0.0.1, port: 0, tokens: { ops: "${OPS_TOKEN}", analyst: "${AGENT_TOKEN}" } }
-rules: { dirs: [${JSON.stringify(rulesDir)}] }
-approval: { require: ["content/add"] }
-quarantine: { hold_s: ${HOLD_S}, approval_ttl_s: 600 }
-`,
-  });
+  started = await startGateway({ backends: { content: fixtureStdio('content-server.mjs') }, yaml: GATEWAY_YAML(rulesDir) });
   adminUrl = started.gateway.adminUrl as string;
   conn = await connectClient(started.url, { headers: { 'x-portcullis-agent': 'analyst' } });
   cliConfig = join(work, 'cli.yaml');
@@ -258,6 +259,50 @@ describe('a held response', () => {
     const before = await serverCalls();
     expect(text(await conn.client.callTool({ name: 'content__echo', arguments: args }))).toBe('late: hold-this-result');
     expect(await serverCalls()).toBe(before + 1); // only the counter call: the echo did not run again
+  }, 30_000);
+});
+
+describe('in-band confirmation (quarantine.elicitation)', () => {
+  async function withElicitation<T>(answer: { action: string; content?: Record<string, unknown> }, body: (client: ConnectedClient, asked: string[]) => Promise<T>): Promise<T> {
+    started.gateway.reload({ kind: 'applied', config: buildTestConfig(started.dir, { backends: { content: fixtureStdio('content-server.mjs') }, yaml: GATEWAY_YAML(rulesDir, ', elicitation: true') }), warnings: [] });
+    const client = await connectClient(started.url, { headers: { 'x-portcullis-agent': 'analyst' }, capabilities: { elicitation: {} } });
+    const asked: string[] = [];
+    client.client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params.message);
+      return answer as never;
+    });
+    try {
+      return await body(client, asked);
+    } finally {
+      await client.close();
+      started.gateway.reload({ kind: 'applied', config: buildTestConfig(started.dir, { backends: { content: fixtureStdio('content-server.mjs') }, yaml: GATEWAY_YAML(rulesDir) }), warnings: [] });
+    }
+  }
+
+  it('the client’s user confirms an approval-policy hold; the decision is recorded as theirs', async () => {
+    await withElicitation({ action: 'accept', content: { approve: true } }, async (client, asked) => {
+      const result = await client.client.callTool({ name: 'content__add', arguments: { a: 3, b: 4 } }, undefined, { timeout: 30_000 });
+      expect(text(result)).toBe('7');
+      expect(asked).toHaveLength(1);
+      expect(asked[0]).toMatch(/content\/add with \{"a":3,"b":4\}/);
+      const events = (await readAudit(started.dbPath)).filter((r) => r.method === 'quarantine.approved');
+      expect(events.at(-1)?.detail).toMatch(/approved by analyst \(user, in the client\): confirmed by the user in the client/);
+    });
+  });
+
+  it('a user who declines rejects the call', async () => {
+    await withElicitation({ action: 'decline' }, async (client) => {
+      const error = await refusal(client.client.callTool({ name: 'content__add', arguments: { a: 1, b: 0 } }, undefined, { timeout: 30_000 }));
+      expect(error).toMatchObject({ code: -32086, data: { status: 'rejected', review_reason: 'declined by the user in the client' } });
+    });
+  });
+
+  it('a rule’s hold is never offered to the user: it waits for an operator', async () => {
+    await withElicitation({ action: 'accept', content: { approve: true } }, async (client, asked) => {
+      const error = await refusal(client.client.callTool({ name: 'content__echo', arguments: { text: 'in band: hold-this-result' } }, undefined, { timeout: 30_000 }));
+      expect(error.data).toMatchObject({ status: 'pending' });
+      expect(asked).toEqual([]);
+    });
   }, 30_000);
 });
 
