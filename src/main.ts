@@ -22,18 +22,18 @@ export const MAIN_HELP = `Usage: portcullis <command> [options]
 Portcullis is a security gateway for the Model Context Protocol.
 
 Commands:
-  serve     run the gateway (npm start runs: portcullis serve)
-  verify    check the config and print every problem
-  logs      read the audit log
-  agents    list agents; suspend or unsuspend one
-  keygen    create an agent's Ed25519 key pair
-  keys      list, rotate or revoke agents' keys
-  connect   a stdio MCP server that signs as an agent and forwards to the gateway
-  scan      scan JSONL text with the loaded rules; one verdict per line
-  rules     list the loaded rules, explain one, or test their examples
-  pins      review changed tool definitions (hidden until approved)
-  quarantine review held calls: list, show, approve, reject
-  guards    list the WASM guards and their status, or test one on a case
+  serve       run the gateway (npm start runs: portcullis serve)
+  verify      check the config and print every problem
+  logs        read the audit log
+  agents      list agents; suspend or unsuspend one
+  keygen      create an agent's Ed25519 key pair
+  keys        list, rotate or revoke agents' keys
+  connect     a stdio MCP server that signs as an agent and forwards to the gateway
+  scan        scan JSONL text with the loaded rules; one verdict per line
+  rules       list the loaded rules, explain one, or test their examples
+  pins        review changed tool definitions (hidden until approved)
+  quarantine  review held calls: list, show, approve, reject
+  guards      list the WASM guards and their status, or test one on a case
 
 Every command takes --config FILE (default config/portcullis.yaml) and --help.
 `;
