@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCommand } from '../../src/main.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { readAudit } from '../helpers/audit.js';
+import { runCliInProcess } from '../helpers/cli.js';
 import { fixtureStdio, freePort } from '../helpers/backends.js';
 import { type ConnectedClient, connectClient } from '../helpers/client.js';
 import { type StartedGateway, buildTestConfig, startGateway, waitUntil } from '../helpers/start-gateway.js';
@@ -86,11 +86,8 @@ async function allIds(): Promise<Set<string>> {
   return new Set(((await admin('GET', '/v1/quarantine')).body.items as Item[]).map((i) => i.id));
 }
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCommand([...argv, '--config', cliConfig], { out: (t) => void (out += t), err: (t) => void (err += t), env: {} });
-  return { code, out, err };
+function cli(...argv: string[]): ReturnType<typeof runCliInProcess> {
+  return runCliInProcess(cliConfig, argv);
 }
 
 async function serverCalls(): Promise<number> {
@@ -323,8 +320,7 @@ describe('bad input to the review API', () => {
   it('the CLI says so when no gateway is running', async () => {
     const offline = join(work, 'offline.yaml');
     writeFileSync(offline, `admin: { host: 127.0.0.1, port: ${await freePort()}, tokens: { ops: "${OPS_TOKEN}" } }\nidentity: { require_signature: false }\n`);
-    let err = '';
-    const code = await runCommand(['quarantine', 'list', '--config', offline], { out: () => undefined, err: (t) => void (err += t), env: {} });
+    const { code, err } = await runCliInProcess(offline, ['quarantine', 'list']);
     expect(code).toBe(1);
     expect(err).toMatch(/No gateway is running/);
   });

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
-import { runCommand } from '../../src/main.js';
 import { createActionPolicy } from '../../src/scanner/actions.js';
 import { judge } from '../../src/scanner/judge.js';
 import { loadRuleDirs } from '../../src/scanner/load-rules.js';
@@ -17,6 +16,7 @@ import { createRuleSet } from '../../src/scanner/rule-set.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { createQuarantineStore } from '../../src/store/quarantine-store.js';
 import { readAudit, requestRows } from '../helpers/audit.js';
+import { runCliInProcess } from '../helpers/cli.js';
 import { REPO_ROOT, filesystemStdio, fixtureStdio, freePort } from '../helpers/backends.js';
 import { type ConnectedClient, connectClient } from '../helpers/client.js';
 import { type StartedGateway, buildTestConfig, startGateway, waitUntil } from '../helpers/start-gateway.js';
@@ -56,11 +56,8 @@ async function toolNames(client: ConnectedClient): Promise<string[]> {
   return (await client.client.listTools()).tools.map((t) => t.name);
 }
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCommand([...argv, '--config', cliConfig], { out: (t) => void (out += t), err: (t) => void (err += t), env: {} });
-  return { code, out, err };
+function cli(...argv: string[]): ReturnType<typeof runCliInProcess> {
+  return runCliInProcess(cliConfig, argv);
 }
 
 async function serverCalls(client: ConnectedClient): Promise<number> {
@@ -202,8 +199,7 @@ describe('tool pinning', () => {
     const offline = join(work, 'offline.yaml');
     const [server, admin] = [await freePort(), await freePort()];
     writeFileSync(offline, `server: { host: 127.0.0.1, port: ${server} }\nadmin: { host: 127.0.0.1, port: ${admin}, tokens: { ops: offline-token-0123456789 } }\nstorage: { sqlite: ${JSON.stringify(join(work, 'o.db'))} }\n`);
-    let err = '';
-    const code = await runCommand(['pins', 'list', '--config', offline], { out: () => undefined, err: (t) => void (err += t), env: {} });
+    const { code, err } = await runCliInProcess(offline, ['pins', 'list']);
     expect(code).toBe(1);
     expect(err).toMatch(/No gateway is running/);
   });

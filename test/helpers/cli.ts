@@ -146,3 +146,12 @@ interface DemoConfig {
   guards?: { dir?: string };
   backends?: Record<string, { args?: string[] }>;
 }
+
+/** Runs `portcullis ...argv --config <config>` in this process (no build, no child), capturing its output. */
+export async function runCliInProcess(config: string, argv: readonly string[]): Promise<{ code: number; out: string; err: string }> {
+  const { runCommand } = await import('../../src/main.js');
+  let out = '';
+  let err = '';
+  const code = await runCommand([...argv, '--config', config], { out: (t) => void (out += t), err: (t) => void (err += t), env: {} });
+  return { code, out, err };
+}

@@ -31,6 +31,17 @@ const FilterForm: FC<{ action: string; filter: AuditFilter; withSince?: boolean 
   </form>
 );
 
+/** The columns of an audit row; the last is latency (live events) or detail (search). */
+const RowHead: FC<{ last: string }> = ({ last }) => (
+  <thead>
+    <tr>
+      {['time', 'agent', 'target', 'method', 'decision', 'reason', last].map((name) => (
+        <th>{name}</th>
+      ))}
+    </tr>
+  </thead>
+);
+
 export const EventsPage: FC<{ frame: Frame; filter: AuditFilter }> = ({ frame, filter }) => (
   <Layout title="Live events" current="events" frame={frame}>
     <FilterForm action="/dashboard/events" filter={filter} />
@@ -38,17 +49,7 @@ export const EventsPage: FC<{ frame: Frame; filter: AuditFilter }> = ({ frame, f
       Stream: <span id="live-status">connecting…</span>
     </p>
     <table id="live-events">
-      <thead>
-        <tr>
-          <th>time</th>
-          <th>agent</th>
-          <th>target</th>
-          <th>method</th>
-          <th>decision</th>
-          <th>reason</th>
-          <th>latency</th>
-        </tr>
-      </thead>
+      <RowHead last="latency" />
       <tbody></tbody>
     </table>
   </Layout>
@@ -63,17 +64,7 @@ export const AuditPage: FC<{ frame: Frame; filter: AuditFilter; rows: readonly A
       <span class="muted">{` (${rows.length} shown, newest first)`}</span>
     </p>
     <table id="audit-rows">
-      <thead>
-        <tr>
-          <th>time</th>
-          <th>agent</th>
-          <th>target</th>
-          <th>method</th>
-          <th>decision</th>
-          <th>reason</th>
-          <th>detail</th>
-        </tr>
-      </thead>
+      <RowHead last="detail" />
       <tbody>
         {[...rows].reverse().map((r) => (
           <tr>
