@@ -144,7 +144,7 @@ export function describePipeline(pipeline: PipelineResult): string[] {
       `(committed before the answer). Read back from the gateway's audit log: the last ${pipeline.rowsChecked} ` +
       `echo calls, each signed by agent \`${pipeline.agent}\`, signature verified, allowed and forwarded, every stage ` +
       '`continue`.',
-    `Not run, because this build does not have them yet: ${pipeline.notRun.length === 0 ? 'none' : list(pipeline.notRun)}. ` +
+    `${pipeline.notRun.length === 0 ? 'Every request stage of DESIGN.md §2 ran.' : `Not run, because this build does not have them yet: ${list(pipeline.notRun)}.`} ` +
       `The gateway was given the repository's rules/ (${files(pipeline.ruleFiles)}) and the shipped example ` +
       `guards turned on (${list(pipeline.guards)}; bench/guards.ts \`ACTIVE_EXAMPLE_GUARDS\`), which run on the ` +
       'request and on the response of every call.',

@@ -400,3 +400,26 @@ describe('callHashOf', () => {
     expect(callHashOf(call)).not.toBe(callHashOf(base));
   });
 });
+
+describe('quarantine review: the count that spares most calls a lookup', () => {
+  it('reads approvals made before it started (a gateway restart), and counts claims down', () => {
+    const db = openDatabase(':memory:');
+    dbs.push(db);
+    const clock = { now: T0 };
+    const limits: Config['quarantine'] = { hold_s: 30, approval_ttl_s: 60, expiry_h: 1, elicitation: false, max_pending_per_agent: 3 };
+    const make = (): QuarantineReview =>
+      createQuarantineReview({ store: createQuarantineStore(db, () => clock.now), logger: createSilentLogger(), limits: () => limits, recordEvent: vi.fn() });
+    const before = make();
+    expect(before.hasUnusedApprovals()).toBe(false);
+    const id = holdOne(before);
+    expect(before.decide(id, 'approved', 'ops', null).ok).toBe(true);
+    expect(before.hasUnusedApprovals()).toBe(true);
+    // A new review over the same store (the gateway restarted) still finds the approval.
+    const after = make();
+    expect(after.hasUnusedApprovals()).toBe(true);
+    expect(after.approvalFor('a'.repeat(64), 'bot')?.id).toBe(id);
+    expect(after.claim(id)).toBe(true);
+    expect(after.hasUnusedApprovals()).toBe(false);
+    expect(after.approvalFor('a'.repeat(64), 'bot')).toBeUndefined();
+  });
+});

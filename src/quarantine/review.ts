@@ -50,6 +50,8 @@ export interface QuarantineReview {
   waitForDecision(id: string, options: { timeoutMs: number; signal: AbortSignal; tickMs: number; onTick?: () => void }): Promise<WaitOutcome>;
   /** An unused approval of this exact call, decided within `approval_ttl_s`. */
   approvalFor(callSha256: string, agent: string): QuarantineRecord | undefined;
+  /** Whether any approval may be waiting for its retry (false: no call needs to be hashed and looked up). */
+  hasUnusedApprovals(): boolean;
   /** Uses an approval; false when it was used already (exactly once). */
   claim(id: string): boolean;
   decide(id: string, decision: Decision, reviewer: string, reason: string | null): ReviewResult;
@@ -79,6 +81,13 @@ export function createQuarantineReview(deps: QuarantineReviewDeps): QuarantineRe
   const { store, logger, limits, recordEvent } = deps;
   /** Calls waiting on an item, by item id. */
   const waiters = new Map<string, Set<(record: QuarantineRecord) => void>>();
+  /**
+   * Approvals decided and not used yet (an upper bound: one that expires unused still counts). While it is 0, which
+   * is nearly always, a call needs no lookup at all: `approvalFor` is on every work call's path.
+   */
+  let unusedCount: number | undefined;
+  // Counted on first use, not here: the gateway builds the review before its running config is in place.
+  const unused = (): number => (unusedCount ??= store.countUnusedApprovals(limits().approval_ttl_s * 1000));
   const expiryMs = (): number => limits().expiry_h * 3_600_000;
 
   const notify = (record: QuarantineRecord): void => {
@@ -124,10 +133,17 @@ export function createQuarantineReview(deps: QuarantineReviewDeps): QuarantineRe
     },
 
     approvalFor(callSha256, agent) {
+      if (unused() <= 0) return undefined;
       return store.findApproved(callSha256, agent, limits().approval_ttl_s * 1000);
     },
 
-    claim: (id) => store.claim(id),
+    hasUnusedApprovals: () => unused() > 0,
+
+    claim(id) {
+      const claimed = store.claim(id);
+      if (claimed) unusedCount = Math.max(0, unused() - 1);
+      return claimed;
+    },
 
     decide(id, decision, reviewer, reason) {
       const item = store.get(id);
@@ -138,6 +154,7 @@ export function createQuarantineReview(deps: QuarantineReviewDeps): QuarantineRe
       const result = store.decide(id, decision, { reviewer, reason: note, expiryMs: expiryMs() });
       if (!result.ok) return result;
       const { record } = result;
+      if (decision === 'approved') unusedCount = unused() + 1;
       logger.info(`quarantine item ${decision}`, { id, agent: record.agent, tool: record.tool, reviewer });
       recordEvent(`quarantine.${decision}`, {
         agent: record.agent,

@@ -52,6 +52,8 @@ export interface QuarantineStore {
   expireStale(expiryMs: number): number;
   /** The newest approval of this exact call (same agent and canonical hash) decided within `ttlMs` and not used yet. */
   findApproved(callSha256: string, agent: string, ttlMs: number): QuarantineRecord | undefined;
+  /** How many approvals decided within `ttlMs` are not used yet. */
+  countUnusedApprovals(ttlMs: number): number;
   /** Claims an approval for one call; false when it is not approved or was already used (exactly one use, even under races). */
   claim(id: string): boolean;
 }
@@ -92,6 +94,14 @@ export function createQuarantineStore(db: Database, now: () => number = Date.now
         .set({ status: 'expired', decidedAt: at })
         .where(and(eq(quarantineItems.status, 'pending'), lt(quarantineItems.createdAt, at - expiryMs)))
         .run().changes;
+    },
+    countUnusedApprovals(ttlMs) {
+      const row = db.orm
+        .select({ n: count() })
+        .from(quarantineItems)
+        .where(and(eq(quarantineItems.status, 'approved'), isNull(quarantineItems.usedAt), gte(quarantineItems.decidedAt, now() - ttlMs)))
+        .get();
+      return row?.n ?? 0;
     },
     findApproved(callSha256, agent, ttlMs) {
       return db.orm
