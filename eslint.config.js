@@ -9,7 +9,7 @@ const edgeOnly = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'guards/sdk/**', 'guards/examples/**', 'src/store/migrations/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.scratch/**', 'guards/sdk/**', 'guards/examples/**', 'src/store/migrations/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
