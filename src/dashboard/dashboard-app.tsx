@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
+import { AGENT_NAME } from '../config/schema.js';
 import type { AgentAdmin } from '../http/admin-agents.js';
 import type { QuarantineAdmin } from '../http/admin-quarantine.js';
 import type { AuditStats } from '../store/audit-stats.js';
@@ -166,14 +167,23 @@ export function createDashboardApp(deps: DashboardDeps, auth: DashboardAuth = cr
   }
 
   app.get('/agents', (c) => {
+    // The configured agents, and those seen in the last day (onboarding callers need no config entry).
     const denials = new Map<string, number>();
-    for (const row of deps.audit.query({ decision: 'deny', since: Date.now() - DAY_MS, limit: 10_000 })) if (row.agent) denials.set(row.agent, (denials.get(row.agent) ?? 0) + 1);
-    return c.html(<AgentsPage frame={frame(c)} agents={deps.agents.list()} denials={denials} />);
+    const seen = new Set<string>();
+    for (const row of deps.audit.query({ since: Date.now() - DAY_MS, limit: 10_000 })) {
+      if (!row.agent || row.kind !== 'request') continue;
+      seen.add(row.agent);
+      if (row.decision === 'deny') denials.set(row.agent, (denials.get(row.agent) ?? 0) + 1);
+    }
+    const known = deps.agents.list();
+    const unlisted = [...seen].filter((name) => !known.some((a) => a.agent === name)).sort();
+    const agents = [...known, ...unlisted.map((agent) => ({ agent, suspended: false, suspended_by_config: false, suspended_by_operator: false, reason: null, updated_at: null, updated_by: null }))];
+    return c.html(<AgentsPage frame={frame(c)} agents={agents} denials={denials} />);
   });
   for (const [verb, suspended] of [['suspend', true], ['unsuspend', false]] as const) {
     app.post(`/agents/:name/${verb}`, async (c) => {
       const name = c.req.param('name');
-      if (!deps.agents.list().some((a) => a.agent === name)) return c.text('no such agent', 404);
+      if (!AGENT_NAME.test(name)) return c.text('not an agent name', 400);
       const form = (await readForm(c)) ?? {};
       const reason = typeof form.reason === 'string' && form.reason.trim() !== '' ? form.reason.trim().slice(0, 1_000) : undefined;
       deps.agents.setSuspended(name, suspended, c.get('session').reviewer, reason);

@@ -168,6 +168,20 @@ describe('the other pages', () => {
   });
 });
 
+describe('agents', () => {
+  it('an agent seen in traffic can be suspended from the page: its next call is refused, until unsuspended', async () => {
+    await page.goto(`${base}/dashboard/agents`);
+    const row = page.locator('#agents tbody tr', { hasText: 'analyst' });
+    await row.locator('input[name=reason]').fill('looks compromised');
+    await Promise.all([page.waitForLoadState('load'), row.locator('button').click()]);
+    expect(await page.locator('#agents tbody tr', { hasText: 'analyst' }).textContent()).toContain('suspended: looks compromised');
+    await expect(conn.client.callTool({ name: 'content__echo', arguments: { text: 'while suspended' } })).rejects.toMatchObject({ code: -32082 });
+    await Promise.all([page.waitForLoadState('load'), page.locator('#agents tbody tr', { hasText: 'analyst' }).locator('button').click()]);
+    const result = await conn.client.callTool({ name: 'content__echo', arguments: { text: 'back again' } });
+    expect((result.content as { text: string }[])[0]?.text).toBe('back again');
+  });
+});
+
 describe('lockout', () => {
   it('five bad sign-ins lock the address out, even for the right token', async () => {
     const fresh = await browser.newContext();

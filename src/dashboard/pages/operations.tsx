@@ -26,6 +26,7 @@ export interface GuardView {
 
 export const AgentsPage: FC<{ frame: Frame; agents: readonly AgentView[]; denials: ReadonlyMap<string, number> }> = ({ frame, agents, denials }) => (
   <Layout title="Agents" current="agents" frame={frame}>
+    {agents.length === 0 ? <p class="muted">No agent is configured, and none called in the last 24 hours.</p> : null}
     <table id="agents">
       <thead>
         <tr>
