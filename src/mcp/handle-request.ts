@@ -81,7 +81,7 @@ export async function handleClientRequest(
       released !== undefined
         ? { answer: { result: released as never }, forwarded: false, detail: `released as stored by approval ${judged.approval?.id}` }
         : pipeline.forward
-          ? await act(ctx, session, call, sent, routed)
+          ? withDetail(await act(ctx, session, call, sent, routed), approvalDetail(judged))
           : { answer: { error: judged.refusal ?? denialFor(pipeline) }, forwarded: false };
     let heldResult: unknown;
     const resultPhase = phase === 'request' ? 'response' : request.method === 'tools/list' ? 'tools_list' : undefined;
@@ -151,6 +151,8 @@ interface JudgedRequest {
   readonly refusal?: ReturnType<typeof denialError>;
   /** An earlier approval of this exact call that this request used. */
   readonly approval?: HeldItem;
+  /** The approval that released this call while it waited. */
+  readonly released?: HeldItem;
   /** The request waited for a person already (a held response then answers at once). */
   readonly waited: boolean;
 }
@@ -174,7 +176,7 @@ async function judgeRequest(
   if (pipeline.forward || pipeline.verdict.kind !== 'quarantine') return { pipeline, waited: false, ...(approval ? { approval } : {}) };
   const outcome = await holdAndWait(ctx, session, call, hold, pipeline, { half: 'request', wait: true });
   // Approved in time: the stage that held it passes; every other stage decides again.
-  if (outcome.kind === 'approved') return { pipeline: await run(outcome.item.heldStage), waited: true };
+  if (outcome.kind === 'approved') return { pipeline: await run(outcome.item.heldStage), waited: true, released: outcome.item };
   return { pipeline, refusal: outcome.error, waited: true };
 }
 
@@ -190,6 +192,17 @@ function holdOf(session: ClientSession, request: JSONRPCRequest, routed: RoutedC
     held: 'request', agent: session.agent, sessionId: session.id, backend: routed?.target.backend ?? null, method: request.method,
     tool: routed?.target.name ?? null, params,
   };
+}
+
+/** The audit detail of a call an approval let through: which item, and who decided. */
+function approvalDetail(judged: JudgedRequest): string | undefined {
+  const item = judged.released ?? judged.approval;
+  if (!item) return undefined;
+  return `${judged.released ? 'released by' : 'retried under'} approval ${item.id}${item.decidedBy ? ` by ${item.decidedBy}` : ''}`;
+}
+
+function withDetail(acted: Acted, detail: string | undefined): Acted {
+  return detail === undefined || acted.detail !== undefined ? acted : { ...acted, detail };
 }
 
 /** The answer for a pipeline that did not forward (a quarantine was answered by holdAndWait already). */

@@ -155,6 +155,9 @@ describe('a call held by an approval policy', () => {
     expect(await serverCalls()).toBe(before + 3); // the add itself, once, and the two counter calls
     const events = (await readAudit(started.dbPath)).filter((r) => r.method === 'quarantine.approved');
     expect(events.at(-1)).toMatchObject({ agent: 'analyst', tool: 'add', detail: `${item.id} approved by ops: looks fine` });
+    // The call's own audit row says what let it through.
+    const rows = (await readAudit(started.dbPath)).filter((r) => r.kind === 'request' && r.tool === 'add' && r.decision === 'allow');
+    expect(rows.at(-1)).toMatchObject({ forwarded: true, detail: `released by approval ${item.id} by ops` });
   });
 
   it('is released by `portcullis quarantine approve` too', async () => {
@@ -208,6 +211,8 @@ describe('after the client stopped waiting', () => {
     expect((await other).data).toMatchObject({ status: 'rejected' });
     // The identical retry (same agent, tool and canonical arguments, keys in another order) passes once...
     expect(text(await conn.client.callTool({ name: 'content__add', arguments: { b: 23, a: 100 } }))).toBe('123');
+    const retried = (await readAudit(started.dbPath)).filter((r) => r.kind === 'request' && r.tool === 'add' && r.decision === 'allow').at(-1);
+    expect(retried?.detail).toBe(`retried under approval ${id} by ops`);
     // ...and only once.
     const again = refusal(conn.client.callTool({ name: 'content__add', arguments: args }, undefined, { timeout: 30_000 }));
     const againItem = await nextPending(await allIds().then((s) => (s.delete(id), s)));
