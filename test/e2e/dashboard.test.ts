@@ -2,11 +2,12 @@
  * The dashboard in a real headless browser (Debian's chromium through playwright-core) against the real gateway
  * (issue: quarantine review and dashboard): sign in with an admin token, watch a live event arrive, approve a held
  * call and see the waiting client get its result, and check that a payload full of markup renders as text. Also the
- * security edges a browser test is the right place for: CSRF, lockout, headers. Screenshots of every page go to
- * docs/dashboard/.
+ * security edges a browser test is the right place for: CSRF, lockout, headers. Screenshots of every page are taken
+ * on every run; `npm run screenshots` writes them to docs/dashboard/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, fixtureStdio } from '../helpers/backends.js';
@@ -15,7 +16,8 @@ import { type StartedGateway, startGateway } from '../helpers/start-gateway.js';
 
 const TOKEN = 'dashboard-e2e-token-0123456789abcdef';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(REPO_ROOT, 'docs', 'dashboard');
+/** Screenshots are taken on every run; `npm run screenshots` keeps them in docs/dashboard (otherwise a temp dir). */
+const SHOTS = process.env.PORTCULLIS_SCREENSHOTS ? resolve(REPO_ROOT, process.env.PORTCULLIS_SCREENSHOTS) : mkdtempSync(join(tmpdir(), 'portcullis-shots-'));
 const XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">';
 
 let started: StartedGateway;
@@ -57,6 +59,7 @@ afterAll(async () => {
   await browser?.close();
   await conn?.close();
   await started?.stop();
+  if (!process.env.PORTCULLIS_SCREENSHOTS) rmSync(SHOTS, { recursive: true, force: true });
 });
 
 describe('signing in', () => {
