@@ -18,6 +18,7 @@ import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, wr
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type AscModule from 'assemblyscript/asc';
+import { parseManifestText } from '../src/guard-runtime/manifest.js';
 import { inspectModule } from '../src/guard-runtime/wasm-inspect.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -115,18 +116,21 @@ function upToDate(entry: CacheEntry | undefined, key: string, wasmFile: string, 
   return entry !== undefined && entry.key === key && fileHash(wasmFile) === entry.wasm && fileHash(manifestFile) === entry.manifest;
 }
 
-/** Checks the manifest before compiling: its name must be the directory's, and it must allow the memory we declare. */
-async function checkManifest(name: string, text: string): Promise<string[]> {
-  const { parse } = await import('yaml');
-  const data = parse(text) as { name?: unknown; max_memory_mb?: unknown; sha256?: unknown } | null;
-  const problems: string[] = [];
-  if (data?.name !== name) problems.push(`manifest name is ${JSON.stringify(data?.name)}, expected ${JSON.stringify(name)}`);
-  const mb = data?.max_memory_mb ?? 16;
-  if (typeof mb !== 'number' || mb * 16 < MAXIMUM_MEMORY_PAGES) {
-    problems.push(`max_memory_mb must be at least ${MAXIMUM_MEMORY_PAGES / 16} (the module declares ${MAXIMUM_MEMORY_PAGES} pages)`);
+/**
+ * Checks the manifest before compiling, with the runtime's own parser (so a manifest the gateway would refuse fails
+ * here): its name must be the directory's, it must allow the memory we declare, and it carries no sha256 pin.
+ */
+function checkManifest(name: string, text: string): string[] {
+  const file = `guards/examples/${name}/${name}.guard.yaml`;
+  const { manifest, problems } = parseManifestText(text, file);
+  if (!manifest) return problems.map((p) => `${file}${p.line ? `:${p.line}` : ''}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
+  const out: string[] = [];
+  if (manifest.name !== name) out.push(`manifest name is ${JSON.stringify(manifest.name)}, expected ${JSON.stringify(name)}`);
+  if (manifest.max_memory_mb * 16 < MAXIMUM_MEMORY_PAGES) {
+    out.push(`max_memory_mb must be at least ${MAXIMUM_MEMORY_PAGES / 16} (the module declares ${MAXIMUM_MEMORY_PAGES} pages)`);
   }
-  if (data?.sha256 !== undefined) problems.push('shipped manifests carry no sha256 (it would pin the previous build)');
-  return problems;
+  if (manifest.sha256 !== undefined) out.push('shipped manifests carry no sha256 (it would pin the previous build)');
+  return out;
 }
 
 /** The runtime's own load-time checks, so a module the gateway would refuse fails the build instead. */
@@ -203,7 +207,7 @@ async function main(): Promise<number> {
     }
     const started = performance.now();
     const manifestText = readFileSync(join(EXAMPLES, name, `${name}.guard.yaml`), 'utf8');
-    const problems = await checkManifest(name, manifestText);
+    const problems = checkManifest(name, manifestText);
     const { bytes, errors } = problems.length > 0 ? { bytes: undefined, errors: problems.join('\n') } : await compile(name);
     const importProblems = bytes ? checkModule(bytes) : [];
     if (!bytes || importProblems.length > 0) {

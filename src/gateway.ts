@@ -8,7 +8,6 @@ import { serve } from '@hono/node-server';
 import { findUnenforcedSettings } from './config/unenforced.js';
 import { type Config, isLoopbackHost } from './config/schema.js';
 import { GatewayError } from './errors.js';
-import { createAdminApp } from './http/admin-app.js';
 import { createAddressResolver, createAddressedUrl } from './http/client-address.js';
 import { createMcpEndpoint } from './http/mcp-endpoint.js';
 import { createPublicApp } from './http/public-app.js';
@@ -33,11 +32,10 @@ import { createKeyOperations } from './key-operations.js';
 import { createKeyAdmin } from './key-admin.js';
 import { createActionPolicy } from './scanner/actions.js';
 import { createGatewayContent } from './gateway-content.js';
-import { createQuarantineAdmin } from './quarantine/admin-view.js';
-import { tapAuditLog } from './webhooks/audit-tap.js';
-import { createDashboardApp } from './dashboard/dashboard-app.js';
-import { createLiveEvents, withCommitListener } from './dashboard/live-events.js';
-import { createAuditStats } from './store/audit-stats.js';
+import { webhookListener } from './webhooks/audit-tap.js';
+import { withCommitListeners } from './store/commit-listeners.js';
+import { createLiveEvents } from './dashboard/live-events.js';
+import { createAdminSurface } from './admin-surface.js';
 import { createWebhookDispatcher } from './webhooks/dispatcher.js';
 import type { AuditRecord } from './store/types.js';
 import { type Backend, type BackendStatus, createBackend } from './upstream/backend.js';
@@ -110,9 +108,11 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
     maxPayloadBytes: config.audit.max_payload_bytes,
     onError: (error) => logger.error('audit batch failed', { error }),
   });
-  // The dashboard's live feed also follows what was committed.
+  // The dashboard's live feed and the webhooks follow what was committed.
   const liveEvents = createLiveEvents();
-  const audit = tapAuditLog(withCommitListener(auditStore, (record) => liveEvents.publish(record)), webhooks);
+  const audit = withCommitListeners(auditStore, [(record) => liveEvents.publish(record), webhookListener(webhooks)], (error) =>
+    logger.error('audit listener failed', { error }),
+  );
   const recordEvent = (method: string, fields: Partial<AuditRecord> = {}): void => {
     audit
       .append({ ts: Date.now(), kind: 'event', method, decision: 'event', forwarded: false, mode: config.mode, ...fields })
@@ -225,21 +225,10 @@ export function createGateway(config: Config, options: GatewayOptions): Gateway 
       return viewOf(agent, live.config, agentState);
     },
   };
-  const quarantineAdmin = createQuarantineAdmin(content.review);
-  const dashboard = createDashboardApp({
-    tokens: adminTokens,
-    stats: createAuditStats(db),
-    audit: auditStore,
-    live: liveEvents,
-    quarantine: quarantineAdmin,
-    agents: agentAdmin,
-    guards: () => guards.status(),
-    rules: () => content.rules.current().rules.map(({ rule }) => rule),
+  const adminApp = createAdminSurface({
+    tokens: adminTokens, metrics, db, audit: auditStore, liveEvents, agents: agentAdmin, keys: keyAdmin, pins: content.pinAdmin,
+    review: content.review, guards: () => guards.status(), rules: () => content.rules.current().rules.map(({ rule }) => rule),
   });
-  const adminApp =
-    Object.keys(adminTokens).length > 0
-      ? createAdminApp({ tokens: adminTokens, metrics, agents: agentAdmin, keys: keyAdmin, pins: content.pinAdmin, quarantine: quarantineAdmin, guards: () => guards.status(), dashboard })
-      : undefined;
 
   let publicServer: Server | undefined;
   let adminServer: Server | undefined;

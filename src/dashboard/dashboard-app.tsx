@@ -103,7 +103,7 @@ export function createDashboardApp(deps: DashboardDeps, auth: DashboardAuth = cr
   });
 
   app.get('/overview', (c) =>
-    c.html(<OverviewPage frame={frame(c)} stats={deps.stats.overview(Date.now() - DAY_MS)} pending={deps.quarantine.list('pending').length} />),
+    c.html(<OverviewPage frame={frame(c)} stats={deps.stats.overview(Date.now() - DAY_MS)} pending={deps.quarantine.pendingCount()} />),
   );
 
   app.get('/events', (c) => c.html(<EventsPage frame={frame(c)} filter={filterOf(c)} />));
@@ -168,15 +168,10 @@ export function createDashboardApp(deps: DashboardDeps, auth: DashboardAuth = cr
 
   app.get('/agents', (c) => {
     // The configured agents, and those seen in the last day (onboarding callers need no config entry).
-    const denials = new Map<string, number>();
-    const seen = new Set<string>();
-    for (const row of deps.audit.query({ since: Date.now() - DAY_MS, limit: 10_000 })) {
-      if (!row.agent || row.kind !== 'request') continue;
-      seen.add(row.agent);
-      if (row.decision === 'deny') denials.set(row.agent, (denials.get(row.agent) ?? 0) + 1);
-    }
+    const activity = deps.stats.agentActivity(Date.now() - DAY_MS);
+    const denials = new Map([...activity].map(([agent, a]) => [agent, a.denials]));
     const known = deps.agents.list();
-    const unlisted = [...seen].filter((name) => !known.some((a) => a.agent === name)).sort();
+    const unlisted = [...activity.keys()].filter((name) => !known.some((a) => a.agent === name)).sort();
     const agents = [...known, ...unlisted.map((agent) => ({ agent, suspended: false, suspended_by_config: false, suspended_by_operator: false, reason: null, updated_at: null, updated_by: null }))];
     return c.html(<AgentsPage frame={frame(c)} agents={agents} denials={denials} />);
   });

@@ -3,7 +3,7 @@
  * watching. Bounded: at most MAX_SUBSCRIBERS streams, and a subscriber that falls behind loses its oldest events
  * rather than growing a queue.
  */
-import type { AuditLog, AuditRecord } from '../store/types.js';
+import type { AuditRecord } from '../store/types.js';
 
 export interface LiveEvent {
   readonly ts: number;
@@ -59,16 +59,4 @@ function matches(filter: LiveEventFilter, event: LiveEvent): boolean {
     (!filter.tool || filter.tool === event.tool) &&
     (!filter.decision || filter.decision === event.decision)
   );
-}
-
-/** The audit log, with each committed record also handed to `listener`. */
-export function withCommitListener(log: AuditLog, listener: (record: AuditRecord) => void): AuditLog {
-  return {
-    async append(record) {
-      await log.append(record);
-      listener(record);
-    },
-    flush: () => log.flush(),
-    close: () => log.close(),
-  };
 }

@@ -4,9 +4,10 @@
  * (verified, compiled, described in a fresh pool) and swaps it in at once; calls in flight finish on the old one.
  * A new or changed file that is refused leaves the running version of that guard in place and is reported.
  */
-import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../observability/logger.js';
+import { type DirectoryWatch, watchDirectory } from '../watch-directory.js';
 import { type FailureKind, type GuardDescription, type GuardEnvelope, type GuardPhase, PHASE_EXPORT, parseDescription } from './abi.js';
 import { GuardStats } from './guard-stats.js';
 import { type GuardSpec, type RefusedGuard, loadGuardDir } from './load-guards.js';
@@ -98,12 +99,9 @@ export class GuardHost {
   private chain: Chain = { guards: [], pool: undefined };
   private refused: readonly RefusedGuard[] = [];
   private dirFingerprint = '';
-  private statFingerprint = '';
   private lastReload: GuardReload | undefined;
   private readonly labels = new SessionLabels();
-  private watcher: FSWatcher | undefined;
-  private poll: NodeJS.Timeout | undefined;
-  private debounce: NodeJS.Timeout | undefined;
+  private watcher: DirectoryWatch | undefined;
   private reloading: Promise<void> | undefined;
   private again = false;
   private closed = false;
@@ -117,7 +115,10 @@ export class GuardHost {
       await this.close();
       throw new GuardLoadError(this.refused.flatMap(formatRefused));
     }
-    if (this.options.watch) this.startWatching();
+    // The stat poll backs up fs.watch, which misses events on some filesystems and with editors that rename.
+    if (this.options.watch) {
+      this.watcher = watchDirectory(this.options.dir, () => void this.reload(), { debounceMs: this.options.debounceMs ?? 150, pollMs: this.options.pollMs ?? 1_000 });
+    }
   }
 
   /** Re-reads the directory now (the watcher calls this; so do tests). Serialized: one reload at a time. */
@@ -225,8 +226,6 @@ export class GuardHost {
   async close(): Promise<void> {
     this.closed = true;
     this.watcher?.close();
-    clearInterval(this.poll);
-    clearTimeout(this.debounce);
     await this.reloading?.catch(() => undefined);
     await this.chain.pool?.close(2_000);
   }
@@ -357,30 +356,6 @@ export class GuardHost {
     }
     return { guards: [], pool: undefined };
   }
-
-  private startWatching(): void {
-    const schedule = (): void => {
-      clearTimeout(this.debounce);
-      this.debounce = setTimeout(() => void this.reload(), this.options.debounceMs ?? 150);
-      this.debounce.unref();
-    };
-    try {
-      this.watcher = watch(this.options.dir, { persistent: false }, schedule);
-      this.watcher.on('error', () => undefined);
-    } catch {
-      // Not there yet (or not watchable): the poll below notices when it appears.
-    }
-    // Events can be missed (network filesystems, editors that rename); a cheap stat poll backs the watcher up.
-    this.statFingerprint = statFingerprint(this.options.dir);
-    this.poll = setInterval(() => {
-      const next = statFingerprint(this.options.dir);
-      if (next !== this.statFingerprint) {
-        this.statFingerprint = next;
-        schedule();
-      }
-    }, this.options.pollMs ?? 1_000);
-    this.poll.unref();
-  }
 }
 
 function denyFailed(guard: ActiveGuard, kind: FailureKind, message: string): GuardVerdict {
@@ -404,20 +379,6 @@ function toWorkerGuard(spec: GuardSpec): WorkerGuard {
     name: spec.name, module: spec.module, configJson: JSON.stringify(spec.manifest.config), failureMode: spec.manifest.failure_mode,
     memoryMaxPages: spec.memoryMaxPages,
   };
-}
-
-function statFingerprint(dir: string): string {
-  try {
-    return readdirSync(dir)
-      .sort()
-      .map((name) => {
-        const s = statSync(join(dir, name), { throwIfNoEntry: false });
-        return s ? `${name}:${s.size}:${s.mtimeMs}` : name;
-      })
-      .join('|');
-  } catch {
-    return 'missing';
-  }
 }
 
 function roundMs(ms: number | undefined): number | null {

@@ -31,6 +31,7 @@ export type QuarantineDecisionResult =
 
 export interface QuarantineAdmin {
   list(status: string | undefined): QuarantineView[];
+  pendingCount(): number;
   get(id: string): QuarantineView | undefined;
   decide(id: string, decision: 'approved' | 'rejected', reviewer: string, reason: string | null): QuarantineDecisionResult;
 }

@@ -3,7 +3,7 @@
  * file there changes (debounced), so a key added, replaced or removed on disk applies without a restart. A bad file
  * is reported and skipped; it never stops the good keys from loading.
  */
-import { type FSWatcher, watch } from 'node:fs';
+import { watchDirectory } from '../watch-directory.js';
 import { loadKeyDir } from './key-files.js';
 import type { PublicKeyInfo } from './keys.js';
 
@@ -26,8 +26,6 @@ export interface KeyDirectoryOptions {
 export async function openKeyDirectory(options: KeyDirectoryOptions): Promise<KeyDirectory> {
   let keys: ReadonlyMap<string, PublicKeyInfo> = new Map();
   let agents: string[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let watcher: FSWatcher | undefined;
 
   const reload = async (): Promise<void> => {
     const loaded = await loadKeyDir(options.dir);
@@ -36,23 +34,12 @@ export async function openKeyDirectory(options: KeyDirectoryOptions): Promise<Ke
     options.onLoad(agents, loaded.problems);
   };
   await reload();
-  try {
-    watcher = watch(options.dir, { persistent: false }, () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => void reload(), options.debounceMs ?? 200);
-      timer.unref();
-    });
-    watcher.on('error', () => undefined);
-  } catch {
-    // A missing directory has no keys to watch; it is reported by the config loader.
-  }
+  // A missing directory has no keys to watch; it is reported by the config loader.
+  const watcher = watchDirectory(options.dir, () => void reload(), { debounceMs: options.debounceMs ?? 200 });
   return {
     keys: () => keys,
     agents: () => agents,
     reload,
-    close() {
-      clearTimeout(timer);
-      watcher?.close();
-    },
+    close: () => watcher.close(),
   };
 }

@@ -6,6 +6,7 @@ import type { QuarantineReview } from './review.js';
 export function createQuarantineAdmin(review: QuarantineReview): QuarantineAdmin {
   return {
     list: (status) => review.list(status as QuarantineStatus | undefined).map((r) => viewOf(r, false)),
+    pendingCount: () => review.pendingCount(),
     get(id) {
       const record = review.get(id);
       return record && viewOf(record, true);

@@ -57,6 +57,8 @@ export interface QuarantineReview {
   decide(id: string, decision: Decision, reviewer: string, reason: string | null): ReviewResult;
   get(id: string): QuarantineRecord | undefined;
   list(status?: QuarantineStatus): QuarantineRecord[];
+  /** How many items wait for a decision (all of them, not a page). */
+  pendingCount(): number;
   /** Marks expired items; the gateway calls it periodically (listing and deciding do it too). */
   sweep(): void;
 }
@@ -169,6 +171,11 @@ export function createQuarantineReview(deps: QuarantineReviewDeps): QuarantineRe
     get(id) {
       store.expireStale(expiryMs());
       return store.get(id);
+    },
+
+    pendingCount() {
+      store.expireStale(expiryMs());
+      return store.countPending();
     },
 
     list(status) {

@@ -4,8 +4,9 @@
  * on the old set finish on it (a set is an immutable value).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { formatProblem } from '../config/describe.js';
+import { type DirectoryWatch, watchDirectory } from '../watch-directory.js';
 import { type LoadedRules, type RuleProblem, loadRuleDirs } from './load-rules.js';
 import { EMPTY_RULE_SET, type RuleSet, createRuleSet } from './rule-set.js';
 
@@ -42,8 +43,7 @@ export function openRuleSource(options: RuleSourceOptions): RuleSource {
   let set: RuleSet = first.rules.length > 0 ? createRuleSet(first.rules) : EMPTY_RULE_SET;
   let fingerprint = fingerprintOf(first);
   let problems: readonly string[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  const watchers: FSWatcher[] = [];
+  const watchers: DirectoryWatch[] = [];
 
   const check = (): RuleReload | undefined => {
     const loaded = loadRuleDirs(options.dirs);
@@ -64,19 +64,8 @@ export function openRuleSource(options: RuleSourceOptions): RuleSource {
   };
 
   if (options.watch) {
-    for (const dir of options.dirs) {
-      try {
-        const watcher = watch(dir, { persistent: false }, () => {
-          clearTimeout(timer);
-          timer = setTimeout(check, options.debounceMs ?? 100);
-          timer.unref();
-        });
-        watcher.on('error', () => undefined);
-        watchers.push(watcher);
-      } catch {
-        // A directory that cannot be watched still loaded; edits to it need a restart (reported at start).
-      }
-    }
+    // A directory that cannot be watched still loaded; edits to it need a restart (reported at start).
+    for (const dir of options.dirs) watchers.push(watchDirectory(dir, () => void check(), { debounceMs: options.debounceMs ?? 100 }));
   }
 
   return {
@@ -84,7 +73,6 @@ export function openRuleSource(options: RuleSourceOptions): RuleSource {
     problems: () => problems,
     check,
     close() {
-      clearTimeout(timer);
       for (const watcher of watchers) watcher.close();
     },
   };

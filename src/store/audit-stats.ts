@@ -22,6 +22,8 @@ export interface AuditStats {
   overview(since: number): OverviewStats;
   /** Findings per rule id (or guard name) since `since`. */
   ruleHits(since: number): ReadonlyMap<string, number>;
+  /** Requests and denials per agent since `since`. */
+  agentActivity(since: number): ReadonlyMap<string, { readonly requests: number; readonly denials: number }>;
 }
 
 const TOP_RULES = 10;
@@ -50,6 +52,10 @@ export function createAuditStats(db: Database): AuditStats {
     FROM audit_log WHERE kind = 'request' AND ts >= ?
     GROUP BY agent, hour ORDER BY hour, agent LIMIT ?`);
 
+  const perAgent = sqlite.prepare(`
+    SELECT agent, count(*) AS requests, coalesce(sum(decision = 'deny'), 0) AS denials
+    FROM audit_log WHERE kind = 'request' AND ts >= ? AND agent IS NOT NULL GROUP BY agent LIMIT ?`);
+
   const percentile = (since: number, n: number, p: number): number | null => {
     if (n === 0) return null;
     const offset = Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1));
@@ -72,6 +78,10 @@ export function createAuditStats(db: Database): AuditStats {
         topRules: (hits.all(since, TOP_RULES) as { rule_id: string; hits: number }[]).map((r) => ({ id: r.rule_id, hits: r.hits })),
         activity: activity.all(since, ACTIVITY_ROWS) as { agent: string; hour: number; requests: number }[],
       };
+    },
+    agentActivity(since) {
+      const rows = perAgent.all(since, ACTIVITY_ROWS) as { agent: string; requests: number; denials: number }[];
+      return new Map(rows.map((r) => [r.agent, { requests: r.requests, denials: r.denials }]));
     },
     ruleHits(since) {
       return new Map((hits.all(since, 10_000) as { rule_id: string; hits: number }[]).map((r) => [r.rule_id, r.hits]));

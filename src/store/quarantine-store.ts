@@ -43,7 +43,8 @@ export type DecideResult =
 
 export interface QuarantineStore {
   hold(item: NewQuarantineItem): QuarantineRecord;
-  countPending(agent: string): number;
+  /** Pending items of `agent`, or of every agent. */
+  countPending(agent?: string): number;
   get(id: string): QuarantineRecord | undefined;
   list(options?: { status?: QuarantineStatus; limit?: number }): QuarantineRecord[];
   /** Approves or rejects a pending item; one held longer than `expiryMs` is expired instead. */
@@ -125,7 +126,7 @@ export function createQuarantineStore(db: Database, now: () => number = Date.now
       const row = db.orm
         .select({ n: count() })
         .from(quarantineItems)
-        .where(and(eq(quarantineItems.status, 'pending'), eq(quarantineItems.agent, agent)))
+        .where(agent === undefined ? eq(quarantineItems.status, 'pending') : and(eq(quarantineItems.status, 'pending'), eq(quarantineItems.agent, agent)))
         .get();
       return row?.n ?? 0;
     },

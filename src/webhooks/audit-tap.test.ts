@@ -1,7 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { AuditLog, AuditRecord } from '../store/types.js';
-import { tapAuditLog, webhookEventOf } from './audit-tap.js';
+import { withCommitListeners } from '../store/commit-listeners.js';
+import { webhookEventOf, webhookListener } from './audit-tap.js';
 import type { WebhookDispatcher } from './dispatcher.js';
+
+/** The audit log as the gateway wires it for webhooks. */
+const tapAuditLog = (log: AuditLog, webhooks: WebhookDispatcher): AuditLog => withCommitListeners(log, [webhookListener(webhooks)]);
 
 const SECRET = 'AKIAIOSFODNN7EXAMPLE';
 
@@ -169,7 +173,7 @@ function fakes(): {
 
 const flushMicrotasks = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-describe('tapAuditLog', () => {
+describe('webhooks on the committed audit log (withCommitListeners + webhookListener)', () => {
   it('emits only after the wrapped append resolved, with the mapped event', async () => {
     const { log, webhooks, pending } = fakes();
     const tapped = tapAuditLog(log, webhooks);

@@ -3,7 +3,8 @@
  * committed, and every surface that records a decision (API, CLI, dashboard) notifies without knowing about hooks.
  * Payloads name who and what, never the call's arguments or results (they may hold the very secret that was blocked).
  */
-import type { AuditLog, AuditRecord } from '../store/types.js';
+import type { CommitListener } from '../store/commit-listeners.js';
+import type { AuditRecord } from '../store/types.js';
 import type { WebhookDispatcher, WebhookEvent } from './dispatcher.js';
 
 /** Denials that are the gateway blocking content or behaviour (not an ACL, a rate limit or a bad signature). */
@@ -29,15 +30,10 @@ export function webhookEventOf(record: AuditRecord): { event: WebhookEvent; data
   return event ? { event, data: { ...who, detail: record.detail ?? null } } : undefined;
 }
 
-/** The audit log, with each committed record that is a webhook event handed to `webhooks`. */
-export function tapAuditLog(log: AuditLog, webhooks: WebhookDispatcher): AuditLog {
-  return {
-    async append(record) {
-      await log.append(record);
-      const hook = webhookEventOf(record);
-      if (hook) webhooks.emit(hook.event, hook.data);
-    },
-    flush: () => log.flush(),
-    close: () => log.close(),
+/** A commit listener (src/store/commit-listeners.ts) that sends each committed webhook event to `webhooks`. */
+export function webhookListener(webhooks: WebhookDispatcher): CommitListener {
+  return (record) => {
+    const hook = webhookEventOf(record);
+    if (hook) webhooks.emit(hook.event, hook.data);
   };
 }

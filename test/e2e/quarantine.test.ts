@@ -13,7 +13,7 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/open-database.js';
 import { readAudit } from '../helpers/audit.js';
-import { runCliInProcess } from '../helpers/cli.js';
+import { runCliInProcess, writeCliConfigFor } from '../helpers/cli.js';
 import { fixtureStdio, freePort } from '../helpers/backends.js';
 import { type ConnectedClient, connectClient } from '../helpers/client.js';
 import { type StartedGateway, buildTestConfig, startGateway, waitUntil } from '../helpers/start-gateway.js';
@@ -116,16 +116,8 @@ beforeAll(async () => {
   started = await startGateway({ backends: { content: fixtureStdio('content-server.mjs') }, yaml: GATEWAY_YAML(rulesDir) });
   adminUrl = started.gateway.adminUrl as string;
   conn = await connectClient(started.url, { headers: { 'x-portcullis-agent': 'analyst' } });
-  cliConfig = join(work, 'cli.yaml');
-  writeFileSync(
-    cliConfig,
-    [
-      `server: { host: 127.0.0.1, port: ${new URL(started.url).port} }`,
-      `admin: { host: 127.0.0.1, port: ${new URL(adminUrl).port}, tokens: { ops: "${OPS_TOKEN}" } }`,
-      'identity: { require_signature: false }',
-      `storage: { sqlite: ${JSON.stringify(started.dbPath)} }`,
-    ].join('\n'),
-  );
+  cliConfig = writeCliConfigFor(join(work, 'cli.yaml'), { url: started.url, adminUrl, dbPath: started.dbPath }, OPS_TOKEN);
+
 });
 
 afterAll(async () => {

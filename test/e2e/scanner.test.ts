@@ -16,7 +16,7 @@ import { createRuleSet } from '../../src/scanner/rule-set.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { createQuarantineStore } from '../../src/store/quarantine-store.js';
 import { readAudit, requestRows } from '../helpers/audit.js';
-import { runCliInProcess } from '../helpers/cli.js';
+import { runCliInProcess, writeCliConfigFor } from '../helpers/cli.js';
 import { REPO_ROOT, filesystemStdio, fixtureStdio, freePort } from '../helpers/backends.js';
 import { type ConnectedClient, connectClient } from '../helpers/client.js';
 import { type StartedGateway, buildTestConfig, startGateway, waitUntil } from '../helpers/start-gateway.js';
@@ -72,17 +72,8 @@ beforeAll(async () => {
   writeFileSync(descriptionFile, 'Adds two numbers');
   started = await startGateway({ backends: backends(), yaml: gatewayYaml() });
   conn = await connectClient(started.url, { headers: { 'x-portcullis-agent': 'analyst' } });
-  cliConfig = join(work, 'cli.yaml');
-  const adminPort = Number(new URL(started.gateway.adminUrl as string).port);
-  writeFileSync(
-    cliConfig,
-    [
-      `server: { host: 127.0.0.1, port: ${new URL(started.url).port} }`,
-      `admin: { host: 127.0.0.1, port: ${adminPort}, tokens: { ops: "${TOKEN}" } }`,
-      'identity: { require_signature: false }',
-      `storage: { sqlite: ${JSON.stringify(started.dbPath)} }`,
-    ].join('\n'),
-  );
+  cliConfig = writeCliConfigFor(join(work, 'cli.yaml'), { url: started.url, adminUrl: started.gateway.adminUrl as string, dbPath: started.dbPath }, TOKEN);
+
 });
 
 afterAll(async () => {

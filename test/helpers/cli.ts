@@ -155,3 +155,20 @@ export async function runCliInProcess(config: string, argv: readonly string[]): 
   const code = await runCommand([...argv, '--config', config], { out: (t) => void (out += t), err: (t) => void (err += t), env: {} });
   return { code, out, err };
 }
+
+/**
+ * Writes a CLI config at `file` that reaches a running test gateway: its listeners, its database, and one admin
+ * token named `ops`.
+ */
+export function writeCliConfigFor(file: string, gateway: { url: string; adminUrl: string; dbPath: string }, opsToken: string): string {
+  writeFileSync(
+    file,
+    [
+      `server: { host: 127.0.0.1, port: ${new URL(gateway.url).port} }`,
+      `admin: { host: 127.0.0.1, port: ${new URL(gateway.adminUrl).port}, tokens: { ops: "${opsToken}" } }`,
+      'identity: { require_signature: false }',
+      `storage: { sqlite: ${JSON.stringify(gateway.dbPath)} }`,
+    ].join('\n'),
+  );
+  return file;
+}
