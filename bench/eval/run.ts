@@ -1,7 +1,8 @@
 /**
  * `npm run eval`: runs the scanner, with the shipped rules and default actions, over the labeled corpus and prints
  * detection and false-positive rates per source and category, the gates, and throughput. A detection is a verdict of
- * flag or stronger. `--write` also writes docs/scanner-eval.md; `--show misses|fps` prints rows to learn from.
+ * flag or stronger. `--write` also writes docs/scanner-eval.md; `--show misses|fps` prints rows to learn from
+ * (`--full` for their whole text).
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     dataset: { type: 'string' },
     category: { type: 'string' },
     limit: { type: 'string', default: '20' },
+    full: { type: 'boolean' },
     corpus: { type: 'string', default: CORPUS },
   },
 });
@@ -71,7 +73,7 @@ if (typeof values.show === 'string') {
       (values.category === undefined || r.category === values.category || r.rawCategory.startsWith(values.category)),
   );
   for (const row of picked.slice(0, Number(values.limit))) {
-    console.log(JSON.stringify({ dataset: row.dataset, category: row.rawCategory, surface: row.surface, rule_id: row.ruleId, entity: row.entity, rules: row.rules, text: row.text.slice(0, 400) }));
+    console.log(JSON.stringify({ dataset: row.dataset, category: row.rawCategory, surface: row.surface, rule_id: row.ruleId, entity: row.entity, rules: row.rules, text: values.full ? row.text : row.text.slice(0, 400) }));
   }
   console.log(`${picked.length} row(s)`);
 } else {

@@ -34,6 +34,7 @@ export interface RuleGroup {
 }
 
 export interface CompiledSurface {
+  readonly surface: Surface;
   readonly groups: readonly RuleGroup[];
   /** The same rules restricted to those that also read decoded text. */
   readonly decodeGroups: readonly RuleGroup[];
@@ -81,7 +82,7 @@ export function groupBySurface(rules: readonly CompiledRule[]): ReadonlyMap<Surf
   const out = new Map<Surface, CompiledSurface>();
   for (const surface of SURFACES) {
     const applicable = rules.filter((r) => r.rule.surfaces.includes(surface));
-    out.set(surface, { groups: buildGroups(applicable), decodeGroups: buildGroups(applicable.filter((r) => r.decode)) });
+    out.set(surface, { surface, groups: buildGroups(applicable), decodeGroups: buildGroups(applicable.filter((r) => r.decode)) });
   }
   return out;
 }

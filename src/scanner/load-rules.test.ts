@@ -33,6 +33,8 @@ describe('parseRuleText', () => {
     ['a keyword that hides the pattern', GOOD.replace('{ contains: needle }', "{ regex: 'needle' }").replace('severity: low', 'severity: low\n  keywords: [haystack]'), /G-001 does not match its example/],
     ['an unknown validator', GOOD.replace('severity: low', 'severity: low\n  validate: crc32'), /unknown validator; known: luhn/],
     ['a bad id', GOOD.replace('G-001', 'bad id'), /\[0\]\.id: ids look like PI-001/],
+    ['severity_on for a surface the rule does not scan', GOOD.replace('severity: low', 'severity: low\n  surfaces: [message]\n  severity_on: { tool_result: high }'), /\[0\]\.severity_on\.tool_result: tool_result is not one of this rule's surfaces/],
+    ['severity_on with an unknown surface', GOOD.replace('severity: low', 'severity: low\n  severity_on: { inbox: high }'), /\[0\]\.severity_on/],
     ['YAML syntax', '- id: [unclosed', /r\.yaml:1:/],
     ['not a list', 'id: G-001', /expected array/],
     ['no examples', GOOD.replace('  examples: { match: [needle], no_match: [hay] }\n', ''), /missing required key "examples"/],

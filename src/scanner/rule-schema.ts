@@ -37,6 +37,11 @@ export const ruleSchema = z.strictObject({
   name: nonEmpty(),
   category: z.string().regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, 'categories are kebab-case, e.g. prompt-injection'),
   severity: z.enum(SEVERITIES),
+  /**
+   * Severity on particular surfaces (our extension of the format), e.g. personal data that is only recorded when it
+   * comes back in a tool result (reading a mailbox) but flagged when an agent sends it out.
+   */
+  severity_on: z.partialRecord(z.enum(SURFACES), z.enum(SEVERITIES)).optional(),
   surfaces: z.array(z.enum(SURFACES)).min(1, 'list at least one surface').default(() => [...SURFACES]),
   normalize: z.array(z.enum(NORMALIZERS)).default((): Normalizer[] => ['nfkc', 'casefold', 'strip_invisible', 'decode']),
   /**
@@ -57,7 +62,15 @@ export const ruleSchema = z.strictObject({
   }),
 });
 
-export const ruleFileSchema = z.array(ruleSchema);
+export const ruleFileSchema = z.array(
+  ruleSchema.superRefine((rule, ctx) => {
+    for (const surface of Object.keys(rule.severity_on ?? {})) {
+      if (!rule.surfaces.includes(surface as Surface)) {
+        ctx.addIssue({ code: 'custom', path: ['severity_on', surface], message: `${surface} is not one of this rule's surfaces` });
+      }
+    }
+  }),
+);
 
 export type Rule = z.output<typeof ruleSchema>;
 export type RulePattern = Rule['patterns'][number];

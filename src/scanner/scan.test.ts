@@ -130,6 +130,21 @@ describe('scanValue', () => {
     expect(onlyResults.scan('needle', 'tool_result').findings).toHaveLength(1);
     expect(onlyResults.scan('needle', 'tool_args').findings).toHaveLength(0);
   });
+
+  it('takes the severity of a surface from severity_on, and the rule severity elsewhere', () => {
+    const bySurface = ruleSet(`
+- id: S-002
+  name: lower on results
+  category: test
+  severity: medium
+  severity_on: { tool_result: low }
+  surfaces: [tool_args, tool_result]
+  patterns: [{ contains: needle }]
+  examples: { match: [needle], no_match: [hay] }
+`);
+    expect(bySurface.scan({ a: 'needle' }, 'tool_result').findings.map((f) => f.severity)).toEqual(['low']);
+    expect(bySurface.scan({ a: 'needle' }, 'tool_args').findings.map((f) => f.severity)).toEqual(['medium']);
+  });
 });
 
 describe('linear time', () => {

@@ -96,7 +96,7 @@ function scanString(surface: CompiledSurface, original: string, pointer: string,
     state.oversize = true;
   }
   state.budget -= text.length;
-  matchGroups(surface.groups, text, state, (finding) => ({ ...finding, pointer }));
+  matchGroups(surface, surface.groups, text, state, (finding) => ({ ...finding, pointer }));
   if (surface.decodeGroups.length > 0) scanDecoded(surface, text, pointer, state, 1);
 }
 
@@ -108,7 +108,7 @@ function scanDecoded(surface: CompiledSurface, text: string, pointer: string, st
     }
     state.budget -= segment.text.length;
     // Offsets of a finding in decoded text name the whole encoded span of the original string.
-    matchGroups(surface.decodeGroups, segment.text, state, (finding) => ({
+    matchGroups(surface, surface.decodeGroups, segment.text, state, (finding) => ({
       ...finding, pointer, start: segment.start, end: segment.end, encoding: segment.encoding,
     }));
     if (depth < state.limits.maxDecodeDepth) {
@@ -124,7 +124,7 @@ function scanDecoded(surface: CompiledSurface, text: string, pointer: string, st
 
 type Place = (finding: Omit<RuleFinding, 'pointer'>) => RuleFinding;
 
-function matchGroups(groups: readonly RuleGroup[], text: string, state: ScanState, place: Place): void {
+function matchGroups(surface: CompiledSurface, groups: readonly RuleGroup[], text: string, state: ScanState, place: Place): void {
   const views = new Map<ViewKind, NormalizedView>();
   // Views that normalize to the same text share one keyword index.
   const indexes = new Map<string, TextIndex>();
@@ -144,7 +144,7 @@ function matchGroups(groups: readonly RuleGroup[], text: string, state: ScanStat
       }
       return built;
     };
-    for (const rule of candidates(group, index)) matchRule(rule, view, text, state, place);
+    for (const rule of candidates(group, index)) matchRule(rule, surface, view, text, state, place);
   }
 }
 
@@ -160,9 +160,10 @@ function candidates(group: RuleGroup, index: () => TextIndex): CompiledRule[] {
   return [...chosen];
 }
 
-function matchRule(rule: CompiledRule, view: NormalizedView, original: string, state: ScanState, place: Place): void {
+function matchRule(rule: CompiledRule, surface: CompiledSurface, view: NormalizedView, original: string, state: ScanState, place: Place): void {
   let kept = 0;
   const { limits } = state;
+  const severity = rule.rule.severity_on?.[surface.surface] ?? rule.rule.severity;
   for (const pattern of rule.patterns) {
     for (const span of spansOf(pattern, view.text, limits.matchesPerRule * 4)) {
       if (kept >= limits.matchesPerRule || state.findings.length >= limits.maxFindings) return;
@@ -171,7 +172,7 @@ function matchRule(rule: CompiledRule, view: NormalizedView, original: string, s
       const { rule: r } = rule;
       state.findings.push(
         place({
-          rule: r.id, name: r.name, category: r.category, severity: r.severity,
+          rule: r.id, name: r.name, category: r.category, severity,
           start: originalOffset(view, span.start), end: originalEnd(view, span.end, original),
         }),
       );
