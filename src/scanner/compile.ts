@@ -5,13 +5,26 @@
  * on most strings.
  */
 import { RE2JS } from 're2js';
+import { type AnchorablePattern, prepareAnchored } from './anchored-match.js';
+import { literalPrefixes } from './literal-prefixes.js';
+import { type PrefixAutomaton, createPrefixAutomaton } from './prefix-automaton.js';
 import type { Rule, Surface, ValidatorName } from './rule-schema.js';
 import { SURFACES } from './rule-schema.js';
 
 export type ViewKind = 'raw' | 'nfkc' | 'strip' | 'nfkc_strip';
 
 export type CompiledPattern =
-  | { readonly kind: 'regex'; readonly re: RE2JS; readonly source: string }
+  | {
+      readonly kind: 'regex';
+      readonly re: RE2JS;
+      readonly source: string;
+      /** Whether the regex has a capture group (group 1 is the finding). */
+      readonly grouped: boolean;
+      /** Every match starts with one of these (folded); undefined: the regex is run over the whole string. */
+      readonly prefixes: readonly string[] | undefined;
+      /** For runs anchored where a prefix occurs (set with `prefixes`). */
+      readonly anchorable: AnchorablePattern | undefined;
+    }
   | { readonly kind: 'contains'; readonly needle: string; readonly casefold: boolean };
 
 export interface CompiledRule {
@@ -31,6 +44,8 @@ export interface RuleGroup {
   readonly unfiltered: readonly CompiledRule[];
   /** Keyword → the rules it lets run. */
   readonly byKeyword: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** Finds the literal prefixes of the group's regexes in one pass; hits are reported under `slots`. */
+  readonly prefixes: { readonly automaton: PrefixAutomaton; readonly slots: ReadonlyMap<CompiledPattern, number> } | undefined;
 }
 
 export interface CompiledSurface {
@@ -50,7 +65,11 @@ export function compileRule(rule: Rule): CompiledRule {
       return { kind: 'contains', needle: casefold ? pattern.contains.toLowerCase() : pattern.contains, casefold };
     }
     try {
-      return { kind: 'regex', re: RE2JS.compile(pattern.regex, casefold ? RE2JS.CASE_INSENSITIVE : 0), source: pattern.regex };
+      const flags = casefold ? RE2JS.CASE_INSENSITIVE : 0;
+      const re = RE2JS.compile(pattern.regex, flags);
+      const prefixes = literalPrefixes(re);
+      const anchorable = prefixes === undefined ? undefined : prepareAnchored(re, pattern.regex, flags);
+      return { kind: 'regex', re, source: pattern.regex, grouped: re.groupCount() > 0, prefixes, anchorable };
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       throw new RuleCompileError(`patterns[${index}]: the linear-time engine cannot run this regex (${why})`);
@@ -97,6 +116,20 @@ function buildGroups(rules: readonly CompiledRule[]): RuleGroup[] {
       if (rule.keywords.length === 0) unfiltered.push(rule);
       for (const keyword of rule.keywords) byKeyword.set(keyword, [...(byKeyword.get(keyword) ?? []), rule]);
     }
-    return { view, unfiltered, byKeyword };
+    return { view, unfiltered, byKeyword, prefixes: buildPrefixAutomaton(members) };
   });
+}
+
+function buildPrefixAutomaton(rules: readonly CompiledRule[]): RuleGroup['prefixes'] {
+  const slots = new Map<CompiledPattern, number>();
+  const literals: { text: string; slot: number }[] = [];
+  for (const rule of rules) {
+    for (const pattern of rule.patterns) {
+      if (pattern.kind !== 'regex' || pattern.prefixes === undefined || !pattern.anchorable || slots.has(pattern)) continue;
+      const slot = slots.size;
+      slots.set(pattern, slot);
+      for (const text of pattern.prefixes) literals.push({ text, slot });
+    }
+  }
+  return slots.size === 0 ? undefined : { automaton: createPrefixAutomaton(literals), slots };
 }

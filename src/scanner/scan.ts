@@ -4,8 +4,10 @@
  * the original string, and rescan decoded segments. Everything is bounded: bytes read (`max_scan_bytes`, beyond which
  * the scan reports `oversize`), depth, findings, decode depth.
  */
-import type { CompiledRule, CompiledSurface, RuleGroup, ViewKind } from './compile.js';
+import { type AnchorablePattern, matchAt } from './anchored-match.js';
+import type { CompiledPattern, CompiledRule, CompiledSurface, RuleGroup, ViewKind } from './compile.js';
 import { findEncodedSegments } from './decode.js';
+import { foldForSearch } from './literal-prefixes.js';
 import { type TextIndex, containsKeyword, indexText } from './keyword-filter.js';
 import { type NormalizedView, normalizeText, originalEnd, originalOffset } from './normalize.js';
 import type { Severity } from './rule-schema.js';
@@ -32,6 +34,11 @@ export interface ScanLimits {
   readonly maxDecodeDepth: number;
   /** Matches kept per rule per string. */
   readonly matchesPerRule: number;
+  /**
+   * Strings at least this long run each regex only where its literal prefixes occur (same findings, less work);
+   * shorter ones are searched whole by every regex, which costs less than finding prefixes first.
+   */
+  readonly anchorMinChars: number;
 }
 
 export const DEFAULT_SCAN_LIMITS: ScanLimits = {
@@ -40,6 +47,7 @@ export const DEFAULT_SCAN_LIMITS: ScanLimits = {
   maxFindings: 256,
   maxDecodeDepth: 2,
   matchesPerRule: 4,
+  anchorMinChars: 512,
 };
 
 export interface ScanOutcome {
@@ -144,8 +152,48 @@ function matchGroups(surface: CompiledSurface, groups: readonly RuleGroup[], tex
       }
       return built;
     };
-    for (const rule of candidates(group, index)) matchRule(rule, surface, view, text, state, place);
+    const anchors = anchorFinder(group, viewText, state.limits.anchorMinChars);
+    for (const rule of candidates(group, index)) matchRule(rule, { surface, view, original: text, state, place, anchors });
   }
+}
+
+/** A pattern whose prefixes occur more often than once per this many characters is searched whole. */
+const ANCHOR_MIN_SPACING = 8;
+
+/** Where each regex of the group may start in `text` (undefined for a regex that is to be run over all of it). */
+type AnchorFinder = (pattern: CompiledPattern) => Int32Array | undefined;
+
+function anchorFinder(group: RuleGroup, text: string, minChars: number): AnchorFinder {
+  const { prefixes } = group;
+  if (!prefixes || text.length < minChars) return () => undefined;
+  let found: (Int32Array | undefined)[] | undefined;
+  return (pattern) => {
+    const slot = prefixes.slots.get(pattern);
+    if (slot === undefined) return undefined;
+    found ??= findAnchors(prefixes, text);
+    return found[slot];
+  };
+}
+
+/** One pass of the group's prefix automaton: per slot, the sorted start positions, or undefined when too dense. */
+function findAnchors(prefixes: NonNullable<RuleGroup['prefixes']>, text: string): (Int32Array | undefined)[] {
+  const slots = prefixes.slots.size;
+  const folded = foldForSearch(text);
+  if (folded === undefined) return new Array<undefined>(slots).fill(undefined);
+  const limit = Math.ceil(text.length / ANCHOR_MIN_SPACING);
+  const hits: (number[] | undefined)[] = Array.from({ length: slots }, () => []);
+  prefixes.automaton.search(folded, (start, slot) => {
+    const list = hits[slot];
+    if (list === undefined) return;
+    if (list.length >= limit) hits[slot] = undefined;
+    else list.push(start);
+  });
+  return hits.map((list) => {
+    if (list === undefined) return undefined;
+    // Hits come in order of where each prefix ends; prefixes of different lengths can interleave.
+    const sorted = Int32Array.from(list).sort();
+    return sorted;
+  });
 }
 
 /** The rules of a group that may match its view: those without keywords, and those whose keyword occurs. */
@@ -160,12 +208,25 @@ function candidates(group: RuleGroup, index: () => TextIndex): CompiledRule[] {
   return [...chosen];
 }
 
-function matchRule(rule: CompiledRule, surface: CompiledSurface, view: NormalizedView, original: string, state: ScanState, place: Place): void {
+interface RuleRun {
+  readonly surface: CompiledSurface;
+  readonly view: NormalizedView;
+  readonly original: string;
+  readonly state: ScanState;
+  readonly place: Place;
+  readonly anchors: AnchorFinder;
+}
+
+function matchRule(rule: CompiledRule, run: RuleRun): void {
+  const { surface, view, original, state, place } = run;
   let kept = 0;
   const { limits } = state;
   const severity = rule.rule.severity_on?.[surface.surface] ?? rule.rule.severity;
   for (const pattern of rule.patterns) {
-    for (const span of spansOf(pattern, view.text, limits.matchesPerRule * 4)) {
+    const anchors = pattern.kind === 'regex' ? run.anchors(pattern) : undefined;
+    const anchorable = pattern.kind === 'regex' ? pattern.anchorable : undefined;
+    const spans = anchorable && anchors ? anchoredSpans(anchorable, view.text, anchors, limits.matchesPerRule * 4) : undefined;
+    for (const span of spans ?? spansOf(pattern, view.text, limits.matchesPerRule * 4)) {
       if (kept >= limits.matchesPerRule || state.findings.length >= limits.maxFindings) return;
       const validator = rule.validate === undefined ? undefined : VALIDATOR_TABLE[rule.validate];
       if (validator && !validator({ match: view.text.slice(span.start, span.end), text: view.text, start: span.start, end: span.end })) continue;
@@ -179,6 +240,36 @@ function matchRule(rule: CompiledRule, surface: CompiledSurface, view: Normalize
       kept++;
     }
   }
+}
+
+/** Per-character cost allowed to anchored runs before the regex is run over the whole string instead. */
+const ANCHORED_NS_PER_CHAR = 12;
+
+/**
+ * The spans spansOf would give, found by running the regex only where its prefixes occur. Undefined when those
+ * runs cost more than a whole run would (hostile input, say: many prefixes followed by long stretches the regex
+ * reads on), so the caller runs it whole: bounded at about twice a whole run, whatever the input.
+ */
+function anchoredSpans(
+  pattern: AnchorablePattern,
+  text: string,
+  anchors: Int32Array,
+  max: number,
+): { start: number; end: number }[] | undefined {
+  const spans: { start: number; end: number }[] = [];
+  const started = performance.now();
+  const budgetMs = 0.05 + (text.length * ANCHORED_NS_PER_CHAR) / 1e6;
+  let from = 0;
+  for (let i = 0; i < anchors.length && spans.length < max; i++) {
+    const at = anchors[i] as number;
+    if (at < from) continue;
+    if ((i & 63) === 63 && performance.now() - started > budgetMs) return undefined;
+    const match = matchAt(pattern, text, at);
+    if (match === undefined) continue;
+    spans.push({ start: match.start, end: match.end });
+    from = Math.max(match.matchEnd, at + 1);
+  }
+  return spans;
 }
 
 /** Where a pattern matches, at most `max` spans (capture group 1 when the regex has one). */
@@ -202,7 +293,7 @@ function* spansOf(pattern: CompiledRule['patterns'][number], text: string, max: 
   // The DFA answers "is there any match" fastest; positions are extracted only when there is one.
   if (!pattern.re.test(text)) return;
   const matcher = pattern.re.matcher(text);
-  const grouped = matcher.groupCount() > 0;
+  const { grouped } = pattern;
   for (let n = 0; n < max && matcher.find(); n++) {
     const start = grouped && matcher.group(1) !== null ? matcher.start(1) : matcher.start();
     const end = grouped && matcher.group(1) !== null ? matcher.end(1) : matcher.end();
