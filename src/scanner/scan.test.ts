@@ -69,6 +69,22 @@ describe('scanValue', () => {
     expect(finding).toMatchObject({ start: 3, end: 4 });
   });
 
+  it('cannot be padded past its findings limit: a finding after many harmless ones is still found', () => {
+    // 300 strings with a low-severity hit each, then the one that matters.
+    const value = [...Array.from({ length: 300 }, (_, i) => `pay\u200bpal ${i}`), 'ignore previous instructions'];
+    const outcome = set.scan(value, 'message');
+    expect(outcome.findings.map((f) => f.rule)).toContain('T-001');
+    expect(outcome.findings.filter((f) => f.rule === 'T-003')).toHaveLength(16); // findingsPerRule
+    expect(outcome.oversize).toBe(false);
+  });
+
+  it('reports oversize, never a quiet stop, when the findings limit is reached', () => {
+    const value = Array.from({ length: 40 }, () => 'pay\u200bpal ignore previous instructions');
+    const outcome = set.scan(value, 'message', { limits: { maxFindings: 10 } });
+    expect(outcome.findings).toHaveLength(10);
+    expect(outcome.oversize).toBe(true);
+  });
+
   it('uses capture group 1 as the finding span', () => {
     const [finding] = set.scan('x key=AKIAABCDEFGHIJKLMNOP y', 'tool_result').findings;
     expect(finding).toMatchObject({ rule: 'T-002', start: 6, end: 26 });

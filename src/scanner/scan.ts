@@ -29,7 +29,13 @@ export interface RuleFinding {
 export interface ScanLimits {
   readonly maxScanBytes: number;
   readonly maxDepth: number;
+  /**
+   * Findings kept in all. Reaching it is reported as `oversize` (so `oversize_action` applies): stopping quietly
+   * would let a value pad itself with harmless findings to hide a later one.
+   */
   readonly maxFindings: number;
+  /** Findings kept per rule over the whole value; a rule that has them is not run again (its action is decided). */
+  readonly findingsPerRule: number;
   /** How many times decoded text is itself searched for encodings. */
   readonly maxDecodeDepth: number;
   /** Matches kept per rule per string. */
@@ -45,6 +51,7 @@ export const DEFAULT_SCAN_LIMITS: ScanLimits = {
   maxScanBytes: 8_388_608,
   maxDepth: 64,
   maxFindings: 256,
+  findingsPerRule: 16,
   maxDecodeDepth: 2,
   matchesPerRule: 4,
   anchorMinChars: 512,
@@ -60,6 +67,8 @@ export interface ScanOutcome {
 interface ScanState {
   readonly limits: ScanLimits;
   readonly findings: RuleFinding[];
+  /** Findings so far per rule id. */
+  readonly perRule: Map<string, number>;
   budget: number;
   oversize: boolean;
 }
@@ -71,7 +80,7 @@ export function scanValue(
   options: { readonly limits?: Partial<ScanLimits>; readonly pointer?: string } = {},
 ): ScanOutcome {
   const limits = { ...DEFAULT_SCAN_LIMITS, ...options.limits };
-  const state: ScanState = { limits, findings: [], budget: limits.maxScanBytes, oversize: false };
+  const state: ScanState = { limits, findings: [], perRule: new Map(), budget: limits.maxScanBytes, oversize: false };
   const stack: { value: unknown; pointer: string; depth: number }[] = [{ value, pointer: options.pointer ?? '', depth: 0 }];
   while (stack.length > 0) {
     const item = stack.pop() as { value: unknown; pointer: string; depth: number };
@@ -137,7 +146,10 @@ function matchGroups(surface: CompiledSurface, groups: readonly RuleGroup[], tex
   // Views that normalize to the same text share one keyword index.
   const indexes = new Map<string, TextIndex>();
   for (const group of groups) {
-    if (state.findings.length >= state.limits.maxFindings) return;
+    if (state.findings.length >= state.limits.maxFindings) {
+      state.oversize = true;
+      return;
+    }
     let view = views.get(group.view);
     if (!view) {
       view = normalizeText(text, { nfkc: group.view.startsWith('nfkc'), stripInvisible: group.view.endsWith('strip') });
@@ -221,13 +233,19 @@ function matchRule(rule: CompiledRule, run: RuleRun): void {
   const { surface, view, original, state, place } = run;
   let kept = 0;
   const { limits } = state;
+  const id = rule.rule.id;
+  if ((state.perRule.get(id) ?? 0) >= limits.findingsPerRule) return;
   const severity = rule.rule.severity_on?.[surface.surface] ?? rule.rule.severity;
   for (const pattern of rule.patterns) {
     const anchors = pattern.kind === 'regex' ? run.anchors(pattern) : undefined;
     const anchorable = pattern.kind === 'regex' ? pattern.anchorable : undefined;
     const spans = anchorable && anchors ? anchoredSpans(anchorable, view.text, anchors, limits.matchesPerRule * 4) : undefined;
     for (const span of spans ?? spansOf(pattern, view.text, limits.matchesPerRule * 4)) {
-      if (kept >= limits.matchesPerRule || state.findings.length >= limits.maxFindings) return;
+      if (kept >= limits.matchesPerRule || (state.perRule.get(id) ?? 0) >= limits.findingsPerRule) return;
+      if (state.findings.length >= limits.maxFindings) {
+        state.oversize = true;
+        return;
+      }
       const validator = rule.validate === undefined ? undefined : VALIDATOR_TABLE[rule.validate];
       if (validator && !validator({ match: view.text.slice(span.start, span.end), text: view.text, start: span.start, end: span.end })) continue;
       const { rule: r } = rule;
@@ -238,6 +256,7 @@ function matchRule(rule: CompiledRule, run: RuleRun): void {
         }),
       );
       kept++;
+      state.perRule.set(id, (state.perRule.get(id) ?? 0) + 1);
     }
   }
 }
