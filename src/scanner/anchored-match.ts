@@ -87,13 +87,15 @@ function engineOf(re: RE2JS): Engine {
 /** A pattern prepared for anchored runs: itself, and its twin that first reads the character before the position. */
 export interface AnchorablePattern {
   readonly re: RE2JS;
-  readonly afterOne: RE2JS;
+  /** Compiled on first use: only strings of anchorMinChars or more need it, and compiled programs are not small. */
+  afterOne(): RE2JS;
   readonly grouped: boolean;
 }
 
 /** Prepares `source` (compiled with `flags`) for matchAt. */
 export function prepareAnchored(re: RE2JS, source: string, flags: number): AnchorablePattern {
-  return { re, afterOne: RE2JS.compile(`(?s:.)(?:${source})`, flags), grouped: re.groupCount() > 0 };
+  let twin: RE2JS | undefined;
+  return { re, afterOne: () => (twin ??= RE2JS.compile(`(?s:.)(?:${source})`, flags)), grouped: re.groupCount() > 0 };
 }
 
 /** Where a match was found: the span to report (group 1 when it took part) and where the whole match ends. */
@@ -109,7 +111,7 @@ export interface AnchoredMatch {
  */
 export function matchAt(pattern: AnchorablePattern, text: string, pos: number): AnchoredMatch | undefined {
   // At 0 the input's start is the text's start, as re2js assumes; elsewhere the twin reads text[pos - 1] first.
-  const engine = engineOf(pos === 0 ? pattern.re : pattern.afterOne);
+  const engine = engineOf(pos === 0 ? pattern.re : pattern.afterOne());
   const base = pos === 0 ? 0 : pos - 1;
   // Is there one at all (the cheapest engine)? Then where, with one that reports positions.
   if (engine.executeEngine(new OffsetInput(text, base), 0, ANCHOR_START, 0) === null) return undefined;

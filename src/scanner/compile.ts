@@ -99,14 +99,19 @@ function viewOf(rule: Rule): ViewKind {
 /** Groups compiled rules by surface and view, and builds each group's prefilter. */
 export function groupBySurface(rules: readonly CompiledRule[]): ReadonlyMap<Surface, CompiledSurface> {
   const out = new Map<Surface, CompiledSurface>();
+  // One prefix automaton per view, over every rule that reads it, shared by all groups of that view: each is a few
+  // hundred kB, and hits of a pattern outside a group are simply not asked for.
+  const automata = new Map<ViewKind, RuleGroup['prefixes']>();
+  for (const rule of rules) if (!automata.has(rule.view)) automata.set(rule.view, buildPrefixAutomaton(rules.filter((r) => r.view === rule.view)));
   for (const surface of SURFACES) {
     const applicable = rules.filter((r) => r.rule.surfaces.includes(surface));
-    out.set(surface, { surface, groups: buildGroups(applicable), decodeGroups: buildGroups(applicable.filter((r) => r.decode)) });
+    const groups = buildGroups(applicable, automata);
+    out.set(surface, { surface, groups, decodeGroups: buildGroups(applicable.filter((r) => r.decode), automata) });
   }
   return out;
 }
 
-function buildGroups(rules: readonly CompiledRule[]): RuleGroup[] {
+function buildGroups(rules: readonly CompiledRule[], automata: ReadonlyMap<ViewKind, RuleGroup['prefixes']>): RuleGroup[] {
   const views = new Map<ViewKind, CompiledRule[]>();
   for (const rule of rules) views.set(rule.view, [...(views.get(rule.view) ?? []), rule]);
   return [...views].map(([view, members]) => {
@@ -116,7 +121,7 @@ function buildGroups(rules: readonly CompiledRule[]): RuleGroup[] {
       if (rule.keywords.length === 0) unfiltered.push(rule);
       for (const keyword of rule.keywords) byKeyword.set(keyword, [...(byKeyword.get(keyword) ?? []), rule]);
     }
-    return { view, unfiltered, byKeyword, prefixes: buildPrefixAutomaton(members) };
+    return { view, unfiltered, byKeyword, prefixes: automata.get(view) };
   });
 }
 
