@@ -6,7 +6,7 @@
  */
 import { RE2JS } from 're2js';
 import { type AnchorablePattern, prepareAnchored } from './anchored-match.js';
-import { literalPrefixes } from './literal-prefixes.js';
+import { type LiteralPrefix, foldChar, literalPrefixes } from './literal-prefixes.js';
 import { type PrefixAutomaton, createPrefixAutomaton } from './prefix-automaton.js';
 import type { Rule, Surface, ValidatorName } from './rule-schema.js';
 import { SURFACES } from './rule-schema.js';
@@ -21,7 +21,7 @@ export type CompiledPattern =
       /** Whether the regex has a capture group (group 1 is the finding). */
       readonly grouped: boolean;
       /** Every match starts with one of these (folded); undefined: the regex is run over the whole string. */
-      readonly prefixes: readonly string[] | undefined;
+      readonly prefixes: readonly LiteralPrefix[] | undefined;
       /** For runs anchored where a prefix occurs (set with `prefixes`). */
       readonly anchorable: AnchorablePattern | undefined;
     }
@@ -44,12 +44,26 @@ export interface RuleGroup {
   readonly unfiltered: readonly CompiledRule[];
   /** Keyword → the rules it lets run. */
   readonly byKeyword: ReadonlyMap<string, readonly CompiledRule[]>;
-  /** Finds the literal prefixes of the group's regexes in one pass; hits are reported under `slots`. */
-  readonly prefixes: { readonly automaton: PrefixAutomaton; readonly slots: ReadonlyMap<CompiledPattern, number> } | undefined;
+}
+
+/**
+ * One automaton over every regex's literal prefixes and every keyword of a rule set (all views, all surfaces): one
+ * pass over a long string says where each regex may start and which keywords occur.
+ */
+export interface PrefixSearch {
+  readonly automaton: PrefixAutomaton;
+  readonly slots: ReadonlyMap<CompiledPattern, number>;
+  /** Keyword → its slot; keywords that are not ASCII have none (they are looked up one by one). */
+  readonly keywordSlots: ReadonlyMap<string, number>;
+  readonly slotCount: number;
+  /** 1 for the slots of regexes, 0 for those of keywords. */
+  readonly isPattern: Uint8Array;
 }
 
 export interface CompiledSurface {
   readonly surface: Surface;
+  /** Shared by every surface of the rule set; undefined when no regex has prefixes and no keyword is ASCII. */
+  readonly prefixes: PrefixSearch | undefined;
   readonly groups: readonly RuleGroup[];
   /** The same rules restricted to those that also read decoded text. */
   readonly decodeGroups: readonly RuleGroup[];
@@ -99,19 +113,15 @@ function viewOf(rule: Rule): ViewKind {
 /** Groups compiled rules by surface and view, and builds each group's prefilter. */
 export function groupBySurface(rules: readonly CompiledRule[]): ReadonlyMap<Surface, CompiledSurface> {
   const out = new Map<Surface, CompiledSurface>();
-  // One prefix automaton per view, over every rule that reads it, shared by all groups of that view: each is a few
-  // hundred kB, and hits of a pattern outside a group are simply not asked for.
-  const automata = new Map<ViewKind, RuleGroup['prefixes']>();
-  for (const rule of rules) if (!automata.has(rule.view)) automata.set(rule.view, buildPrefixAutomaton(rules.filter((r) => r.view === rule.view)));
+  const prefixes = buildPrefixSearch(rules);
   for (const surface of SURFACES) {
     const applicable = rules.filter((r) => r.rule.surfaces.includes(surface));
-    const groups = buildGroups(applicable, automata);
-    out.set(surface, { surface, groups, decodeGroups: buildGroups(applicable.filter((r) => r.decode), automata) });
+    out.set(surface, { surface, prefixes, groups: buildGroups(applicable), decodeGroups: buildGroups(applicable.filter((r) => r.decode)) });
   }
   return out;
 }
 
-function buildGroups(rules: readonly CompiledRule[], automata: ReadonlyMap<ViewKind, RuleGroup['prefixes']>): RuleGroup[] {
+function buildGroups(rules: readonly CompiledRule[]): RuleGroup[] {
   const views = new Map<ViewKind, CompiledRule[]>();
   for (const rule of rules) views.set(rule.view, [...(views.get(rule.view) ?? []), rule]);
   return [...views].map(([view, members]) => {
@@ -121,20 +131,32 @@ function buildGroups(rules: readonly CompiledRule[], automata: ReadonlyMap<ViewK
       if (rule.keywords.length === 0) unfiltered.push(rule);
       for (const keyword of rule.keywords) byKeyword.set(keyword, [...(byKeyword.get(keyword) ?? []), rule]);
     }
-    return { view, unfiltered, byKeyword, prefixes: automata.get(view) };
+    return { view, unfiltered, byKeyword };
   });
 }
 
-function buildPrefixAutomaton(rules: readonly CompiledRule[]): RuleGroup['prefixes'] {
+function buildPrefixSearch(rules: readonly CompiledRule[]): PrefixSearch | undefined {
   const slots = new Map<CompiledPattern, number>();
-  const literals: { text: string; slot: number }[] = [];
+  const keywordSlots = new Map<string, number>();
+  const literals: { text: string; slot: number; offset: number }[] = [];
+  let slotCount = 0;
   for (const rule of rules) {
     for (const pattern of rule.patterns) {
       if (pattern.kind !== 'regex' || pattern.prefixes === undefined || !pattern.anchorable || slots.has(pattern)) continue;
-      const slot = slots.size;
-      slots.set(pattern, slot);
-      for (const text of pattern.prefixes) literals.push({ text, slot });
+      slots.set(pattern, slotCount);
+      for (const { text, offset } of pattern.prefixes) literals.push({ text, slot: slotCount, offset });
+      slotCount++;
+    }
+    for (const keyword of rule.keywords) {
+      // eslint-disable-next-line no-control-regex -- ASCII is a range that starts at NUL
+      if (keywordSlots.has(keyword) || keyword === '' || !/^[\x00-\x7f]+$/.test(keyword)) continue;
+      keywordSlots.set(keyword, slotCount);
+      literals.push({ text: [...keyword].map(foldChar).join(''), slot: slotCount, offset: 0 });
+      slotCount++;
     }
   }
-  return slots.size === 0 ? undefined : { automaton: createPrefixAutomaton(literals), slots };
+  if (slotCount === 0) return undefined;
+  const isPattern = new Uint8Array(slotCount);
+  for (const slot of slots.values()) isPattern[slot] = 1;
+  return { automaton: createPrefixAutomaton(literals), slots, keywordSlots, slotCount, isPattern };
 }

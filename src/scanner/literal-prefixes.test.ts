@@ -1,9 +1,13 @@
 import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
-import { foldForSearch, literalPrefixes, programOf } from './literal-prefixes.js';
+import { foldChar, literalPrefixes, programOf } from './literal-prefixes.js';
+import { createPrefixAutomaton } from './prefix-automaton.js';
 
-const prefixesOf = (source: string, flags = 0): readonly string[] | undefined =>
-  literalPrefixes(RE2JS.compile(source, flags));
+/** Prefixes as "text" (offset 0) or "text@offset", sorted. */
+const prefixesOf = (source: string, flags = 0): string[] | undefined =>
+  literalPrefixes(RE2JS.compile(source, flags))
+    ?.map((p) => (p.offset === 0 ? p.text : `${p.text}@${p.offset}`))
+    .sort();
 
 describe('literalPrefixes', () => {
   it('reads the program re2js runs', () => {
@@ -20,20 +24,26 @@ describe('literalPrefixes', () => {
     ['a small class widens the set', '[ab]cd', 0, ['acd', 'bcd']],
     ['an optional part: both ways', 'a?bc', 0, ['abc', 'bc']],
     ['a loop is followed up to six characters', '(?:ab)+c', 0, ['ababab', 'ababc', 'abc']],
-    ['an optional digit first', '[0-9]?ab', 0, ['ab', ...'0123456789'.split('').map((d) => `${d}ab`)]],
+    ['every digit reads as 0', '\\d{3}-\\d{2}', 0, ['000-00']],
+    ['digits fold inside literals too', 'sq0|4b1d', 0, ['0b0d', 'sq0']],
+    ['an optional digit first', '[0-9]?ab', 0, ['0ab', 'ab']],
     ['a match shorter than six characters', 'ab|cde', 0, ['ab', 'cde']],
     ['a wide class ends the prefix', 'key[a-z0-9]+', 0, ['key']],
+    ['one wide left-context character is skipped', '(?:^|[^\\d.-])(\\d{3})', 0, ['000', '000@1', '000@2']],
+    ['a BMP-only left context skips one unit', '[a-z]xyz', 0, ['xyz@1']],
+    ['any character first', '.foo', 0, ['foo@1', 'foo@2']],
+    ['two wide characters first', '\\b[A-Z]{2}\\d{2}', 0, ['00@2']],
   ])('%s: %s', (_, source, flags, expected) => {
-    expect([...(prefixesOf(source, flags) ?? [])].sort()).toEqual([...expected].sort());
+    expect(prefixesOf(source, flags)).toEqual([...expected].sort());
   });
 
   it.each([
-    ['a match may start with a wide class', '[a-z]+@'],
-    ['a match may start with any character', '.foo'],
+    ['a match may start with three wide characters', '[a-z]{3}@'],
+    ['a match may start with a wide loop', '[a-z]+@'],
     ['a match may be empty', 'a*'],
-    ['a match may start with a non-ASCII character', '\\x{202E}'],
-    ['an optional wide class first', '[0-9a-f]?abc'],
-    ['one side of an alternation has no prefix', 'abc|[a-z]x'],
+    ['a match may be one wide character', '[a-z]'],
+    ['a match may start with non-ASCII characters only', '\\x{202E}\\x{202D}'],
+    ['one side of an alternation has no prefix', 'abc|[a-z]{3}x'],
   ])('%s: %s has none', (_, source) => {
     expect(prefixesOf(source)).toBeUndefined();
   });
@@ -45,11 +55,36 @@ describe('literalPrefixes', () => {
   });
 });
 
-describe('foldForSearch', () => {
-  it('lower-cases and maps the long s onto s, keeping every position', () => {
-    expect(foldForSearch('ſYSTEM Kelvin')).toBe('system kelvin');
+describe('the prefix automaton', () => {
+  const hits = (literals: { text: string; offset: number }[], text: string): string[] => {
+    const found: string[] = [];
+    createPrefixAutomaton(literals.map((l, slot) => ({ ...l, slot }))).search(
+      text,
+      (start, slot) => found.push(`${slot}@${start}`) > 0,
+    );
+    return found;
+  };
+
+  it('reads text folded: capitals, the Kelvin sign and the long s, every digit as 0', () => {
+    expect(hits([{ text: 'sk', offset: 0 }], 'SK ſK sk')).toEqual(['0@0', '0@3', '0@6']);
+    expect(hits([{ text: '00-0', offset: 0 }], 'a 12-3 b 98-7')).toEqual(['0@2', '0@9']);
+    expect(foldChar('7')).toBe('0');
   });
-  it('refuses text whose length lower-casing would change', () => {
-    expect(foldForSearch('İstanbul')).toBeUndefined();
+
+  it('reports overlapping literals and places each by its offset', () => {
+    expect(
+      hits(
+        [
+          { text: 'abc', offset: 0 },
+          { text: 'bc', offset: 1 },
+          { text: 'c', offset: 0 },
+        ],
+        'xabc',
+      ),
+    ).toEqual(['0@1', '1@1', '2@3']);
+  });
+
+  it('refuses a literal that is not folded', () => {
+    expect(() => createPrefixAutomaton([{ text: 'Ab', slot: 0, offset: 0 }])).toThrow(/not folded/);
   });
 });

@@ -1,23 +1,39 @@
 /**
- * Literal prefixes of a compiled pattern: a small set of lower-case strings such that every match of the pattern
- * starts with one of them. Read off the program re2js actually runs (its NFA), not off the pattern text, so the set
- * cannot disagree with the engine. The scanner searches the prefixes in one pass and runs the pattern only where
- * one occurs (anchored there), instead of over the whole string.
+ * Literal prefixes of a compiled pattern: a small set of short folded strings, each with an offset, such that every
+ * match of the pattern has one of them at that offset from its start (`\b(?:curl|wget)` → `curl`, `wget` at 0;
+ * `(?:^|[^\d.-])\d{3}` → `000` at 0 or 1). Read off the program re2js actually runs (its NFA), not off the pattern
+ * text, so the set cannot disagree with the engine. The scanner finds them all in one pass (prefix-automaton.ts) and
+ * runs the pattern only where one occurs, anchored there, instead of over the whole string.
+ *
+ * Folding: ASCII letters compare case-insensitively (a folded k or s also matches K U+212A and ſ U+017F, which the
+ * automaton reads as k and s), and every ASCII digit reads as `0`, so a digit class is one character wide.
  *
  * Sound by construction: a path through the program is followed one character at a time; it stops (keeping what it
- * has read) at anything broad, non-ASCII or when the set grows too large, so each prefix is a prefix of every match
- * that took that path. Zero-width assertions are passed through, which only ever adds prefixes.
+ * has read) at anything broad or non-ASCII, or when the set grows too large, so each prefix starts every match that
+ * took that path. Up to two wide characters may be skipped before the first literal one (a left-context class, a
+ * letter pair before digits): the offset counts one unit for each, or one or two where a class reaches beyond the
+ * BMP. Zero-width assertions are passed through, which only ever adds prefixes.
  */
 import type { RE2JS } from 're2js';
 
+/** A folded string that every match of the pattern holds at `offset` (UTF-16 units) from its start. */
+export interface LiteralPrefix {
+  readonly offset: number;
+  readonly text: string;
+}
+
 /** The longest prefix kept: longer ones occur less often, and a few characters already make anchored runs rare. */
 const MAX_PREFIX = 6;
+/** The shortest prefix worth searching for. */
+const MIN_PREFIX = 2;
 /** More distinct prefixes than this and the pattern is run whole (the set would cost more than it saves). */
 const MAX_PREFIXES = 48;
 /** A character class wider than this (after folding) ends a prefix. */
 const MAX_CLASS = 12;
+/** Wide characters that may be skipped before the first literal one (left context, a letter pair before digits). */
+const MAX_SKIPPED = 2;
 
-// re2js Inst opcodes and flags (re2js is pinned exactly; src/scanner/anchored-match.test.ts checks them).
+// re2js Inst opcodes (re2js is pinned exactly; literal-prefixes.test.ts and anchored-match.test.ts check them).
 const ALT = 1;
 const ALT_MATCH = 2;
 const CAPTURE = 3;
@@ -26,6 +42,8 @@ const FAIL = 5;
 const NOP = 7;
 const RUNE = 8;
 const RUNE1 = 9;
+const RUNE_ANY = 10;
+const RUNE_ANY_NOT_NL = 11;
 
 interface Inst {
   readonly op: number;
@@ -45,63 +63,73 @@ export function programOf(re: RE2JS): Prog | undefined {
   return prog && Array.isArray(prog.inst) && typeof prog.start === 'number' ? prog : undefined;
 }
 
-/**
- * Lower-cases text the way prefixes are compared: `toLowerCase`, plus the one fold re2js makes onto an ASCII letter
- * that toLowerCase does not (ſ U+017F → s; the Kelvin sign already lower-cases to k). Undefined when the length
- * would change (İ), since positions must line up with the original.
- */
-export function foldForSearch(text: string): string | undefined {
-  let folded = text.toLowerCase();
-  if (folded.length !== text.length) return undefined;
-  if (folded.includes('\u017f')) folded = folded.replaceAll('\u017f', 's');
-  return folded;
+/** The folded form of one ASCII character, as the prefix automaton reads text. */
+export function foldChar(c: string): string {
+  return c >= '0' && c <= '9' ? '0' : c.toLowerCase();
 }
 
-/** Every match of `re` starts with one of the returned strings (lower-case ASCII); undefined: no such small set. */
-export function literalPrefixes(re: RE2JS): readonly string[] | undefined {
+/** Every match of `re` holds one of the returned prefixes; undefined: no such small set. */
+export function literalPrefixes(re: RE2JS): readonly LiteralPrefix[] | undefined {
   const prog = programOf(re);
   if (!prog) return undefined;
-  const done = new Set<string>();
-  let frontier = new Map<string, Set<number>>([['', new Set([prog.start])]]);
+  const done = new Map<string, LiteralPrefix>();
+  // Frontier: one entry per lead, with the threads that are there.
+  let frontier: Frontier = new Map([
+    ['0|0|', { lead: { offset: 0, text: '', skipped: 0 }, pcs: new Set([prog.start]) }],
+  ]);
   while (frontier.size > 0) {
-    const next = new Map<string, Set<number>>();
-    for (const [prefix, pcs] of frontier) {
-      const stepped = stepPrefix(prog, prefix, pcs, next);
-      if (stepped === 'stop') {
-        if (prefix === '') return undefined; // a match may start with anything (or be empty)
-        done.add(prefix);
+    const next: Frontier = new Map();
+    for (const { lead, pcs } of frontier.values()) {
+      if (stepPrefix(prog, lead, pcs, next) === 'stop') {
+        if (lead.text === '') return undefined; // a match may start with anything, or be empty
+        done.set(`${lead.offset}|${lead.text}`, { offset: lead.offset, text: lead.text });
       }
     }
     if (done.size + next.size > MAX_PREFIXES) {
       // Too many ways to go on: every path keeps what it has read so far.
-      for (const prefix of frontier.keys()) if (prefix === '') return undefined;
-      for (const prefix of frontier.keys()) done.add(prefix);
+      for (const { lead } of frontier.values()) {
+        if (lead.text === '') return undefined;
+        done.set(`${lead.offset}|${lead.text}`, { offset: lead.offset, text: lead.text });
+      }
       break;
     }
-    for (const prefix of [...next.keys()]) {
-      if (prefix.length >= MAX_PREFIX) {
-        done.add(prefix);
-        next.delete(prefix);
+    for (const [key, { lead }] of [...next]) {
+      if (lead.text.length >= MAX_PREFIX) {
+        done.set(`${lead.offset}|${lead.text}`, { offset: lead.offset, text: lead.text });
+        next.delete(key);
       }
     }
     frontier = next;
   }
-  return done.size > 0 && done.size <= MAX_PREFIXES ? minimal([...done]) : undefined;
+  const found = [...done.values()];
+  // A one-character prefix occurs nearly everywhere: anchored runs would cost more than a whole run.
+  if (found.length === 0 || found.length > MAX_PREFIXES || found.some((p) => p.text.length < MIN_PREFIX))
+    return undefined;
+  return minimal(found);
+}
+
+/** A path's progress: what it has read, after skipping `skipped` wide characters (`offset` units). */
+interface Lead extends LiteralPrefix {
+  readonly skipped: number;
+}
+
+type Frontier = Map<string, { lead: Lead; pcs: Set<number> }>;
+
+function advance(next: Frontier, lead: Lead, out: number): void {
+  const key = `${lead.skipped}|${lead.offset}|${lead.text}`;
+  const entry = next.get(key) ?? { lead, pcs: new Set<number>() };
+  entry.pcs.add(out);
+  next.set(key, entry);
 }
 
 /**
- * Follows every thread of `pcs` (all having read `prefix`) over one more character, adding what it reads to `next`.
- * 'stop' when some thread can match here or reads something too broad: `prefix` is then as far as this path goes.
+ * Follows every thread of `pcs` (all at `lead`) over one more character, adding where each goes to `next`. 'stop'
+ * when some thread can match here or reads something too broad: `lead` is then as far as this path goes.
  */
-function stepPrefix(
-  prog: Prog,
-  prefix: string,
-  pcs: ReadonlySet<number>,
-  next: Map<string, Set<number>>,
-): 'stop' | 'ok' {
+function stepPrefix(prog: Prog, lead: Lead, pcs: ReadonlySet<number>, next: Frontier): 'stop' | 'ok' {
   const seen = new Set<number>();
   const stack = [...pcs];
-  const reads: { chars: string[]; out: number }[] = [];
+  const moves: { lead: Lead; out: number }[] = [];
   while (stack.length > 0) {
     const pc = stack.pop() as number;
     if (seen.has(pc)) continue;
@@ -121,53 +149,65 @@ function stepPrefix(
       case FAIL:
         break;
       case RUNE:
-      case RUNE1: {
-        const chars = foldedChars(inst);
-        if (!chars) return 'stop';
-        reads.push({ chars, out: inst.out });
+      case RUNE1:
+      case RUNE_ANY:
+      case RUNE_ANY_NOT_NL: {
+        const chars = inst.op === RUNE || inst.op === RUNE1 ? foldedChars(inst) : undefined;
+        if (chars) {
+          for (const char of chars) moves.push({ lead: { ...lead, text: lead.text + char }, out: inst.out });
+        } else if (lead.text === '' && lead.skipped < MAX_SKIPPED) {
+          // A wide character before the first literal one: skip it (two units if it may be astral).
+          const skipped = lead.skipped + 1;
+          moves.push({ lead: { offset: lead.offset + 1, text: '', skipped }, out: inst.out });
+          if (mayBeAstral(inst)) moves.push({ lead: { offset: lead.offset + 2, text: '', skipped }, out: inst.out });
+        } else {
+          return 'stop';
+        }
         break;
       }
       default:
-        return 'stop'; // MATCH (6), any character, lookbehind, or an opcode this module does not know
+        return 'stop'; // MATCH (6), lookbehind, or an opcode this module does not know
     }
   }
   if (seen.size === 0) return 'stop';
-  for (const { chars, out } of reads) {
-    for (const char of chars) {
-      const key = prefix + char;
-      const set = next.get(key) ?? new Set<number>();
-      set.add(out);
-      next.set(key, set);
-    }
-  }
+  for (const move of moves) advance(next, move.lead, move.out);
   return 'ok';
 }
 
+function mayBeAstral(inst: Inst): boolean {
+  if (inst.op === RUNE_ANY || inst.op === RUNE_ANY_NOT_NL) return true;
+  const { runes } = inst;
+  if (runes.length === 1) return (runes[0] as number) > 0xffff;
+  return (runes[runes.length - 1] as number) > 0xffff;
+}
+
+/** The folded characters a rune instruction reads, or undefined when too many or not ASCII. */
 function foldedChars(inst: Inst): string[] | undefined {
   const { runes } = inst;
   const out = new Set<string>();
   if (runes.length === 1) {
     const rune = runes[0] as number;
-    if (rune >= 0x80) return undefined;
-    // Folded or not, the character lower-cases to one prefix character: a folded k or s also matches K and ſ,
-    // which foldForSearch maps onto k and s.
-    out.add(String.fromCharCode(rune).toLowerCase());
-    return [...out];
+    return rune < 0x80 ? [foldChar(String.fromCharCode(rune))] : undefined;
   }
   for (let i = 0; i + 1 < runes.length; i += 2) {
     const lo = runes[i] as number;
     const hi = runes[i + 1] as number;
-    if (hi >= 0x80 || hi - lo >= MAX_CLASS) return undefined;
-    for (let r = lo; r <= hi; r++) out.add(String.fromCharCode(r).toLowerCase());
+    if (hi >= 0x80) return undefined;
+    // Digits fold to one character; anything else is counted one by one.
+    const digitsLo = Math.max(lo, 0x30);
+    const digitsHi = Math.min(hi, 0x39);
+    if (digitsLo <= digitsHi) out.add('0');
+    if (hi - lo - Math.max(0, digitsHi - digitsLo + 1) >= MAX_CLASS) return undefined;
+    for (let r = lo; r <= hi; r++) if (r < 0x30 || r > 0x39) out.add(foldChar(String.fromCharCode(r)));
     if (out.size > MAX_CLASS) return undefined;
   }
   return out.size > 0 ? [...out] : undefined;
 }
 
-/** Drops every prefix that has a shorter one of the set as its own prefix (the shorter one finds it anyway). */
-function minimal(prefixes: string[]): string[] {
-  prefixes.sort((a, b) => a.length - b.length);
-  const kept: string[] = [];
-  for (const p of prefixes) if (!kept.some((k) => p.startsWith(k))) kept.push(p);
+/** Drops every prefix that another of the same offset starts (the shorter one finds it anyway). */
+function minimal(prefixes: LiteralPrefix[]): LiteralPrefix[] {
+  prefixes.sort((a, b) => a.text.length - b.text.length);
+  const kept: LiteralPrefix[] = [];
+  for (const p of prefixes) if (!kept.some((k) => k.offset === p.offset && p.text.startsWith(k.text))) kept.push(p);
   return kept;
 }

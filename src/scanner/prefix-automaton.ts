@@ -1,35 +1,51 @@
 /**
- * One pass over a folded string that reports where any of many short literals occur (Aho–Corasick over UTF-16 code
+ * One pass over a string that reports where any of many short folded literals occur (Aho–Corasick over UTF-16 code
  * units, as a full transition table): the scanner's way to find every place a pattern's literal prefixes occur
- * without one indexOf pass per prefix. Linear in the input whatever the literals.
+ * without one indexOf pass per prefix. It reads the text folded as literal-prefixes.ts folds (ASCII letters
+ * case-insensitively, K U+212A as k and ſ U+017F as s, every ASCII digit as 0) through its character classes, so
+ * the text is never copied. Linear in the input whatever the literals.
  */
+import { foldChar } from './literal-prefixes.js';
 
 export interface PrefixAutomaton {
-  /** Calls `onHit(start, slot)` for each occurrence of a literal of `slot`, in order of the literal's end. */
-  search(text: string, onHit: (start: number, slot: number) => void): void;
+  /**
+   * Calls `onHit(start, slot)` for each occurrence of a literal of `slot`, in order of the literal's end; `start` is
+   * where the match it announces would begin (the literal's position less its offset; may be negative). A slot for
+   * which `onHit` returns false is not reported again in this search.
+   */
+  search(text: string, onHit: (start: number, slot: number) => boolean): void;
 }
 
-/**
- * Builds the automaton for `literals` (ASCII, as literal prefixes are): each entry a non-empty string and the slot its
- * hits are reported under.
- */
-export function createPrefixAutomaton(
-  literals: readonly { readonly text: string; readonly slot: number }[],
-): PrefixAutomaton {
+interface Literal {
+  readonly text: string;
+  readonly slot: number;
+  readonly offset: number;
+}
+
+/** Builds the automaton for `literals` (folded ASCII, as literal prefixes are). */
+export function createPrefixAutomaton(literals: readonly Literal[]): PrefixAutomaton {
   // Character classes: every character used by a literal gets its own class; all others (non-ASCII too) share 0.
   const classOf = new Uint8Array(128);
   let classes = 1;
   for (const { text } of literals) {
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      if (c >= 128) throw new RangeError(`literal ${JSON.stringify(text)} is not ASCII`);
+      if (c >= 128 || foldChar(text[i] as string) !== text[i])
+        throw new RangeError(`literal ${JSON.stringify(text)} is not folded ASCII`);
       if (classOf[c] === 0) classOf[c] = classes++;
     }
   }
+  // The fold, as classes: capitals read as their small letter, every digit as 0.
+  for (let c = 0; c < 128; c++) {
+    const folded = foldChar(String.fromCharCode(c)).charCodeAt(0);
+    if (folded !== c) classOf[c] = classOf[folded] as number;
+  }
+  const kelvinClass = classOf[0x6b] as number; // k
+  const longSClass = classOf[0x73] as number; // s
   // The trie.
   const children: Map<number, number>[] = [new Map()];
   const outputs: { slot: number; length: number }[][] = [[]];
-  for (const { text, slot } of literals) {
+  for (const { text, slot, offset } of literals) {
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const cls = classOf[text.charCodeAt(i)] as number;
@@ -42,7 +58,8 @@ export function createPrefixAutomaton(
       }
       state = child;
     }
-    (outputs[state] as { slot: number; length: number }[]).push({ slot, length: text.length });
+    // "length" is how far back from the literal's last character the match starts.
+    (outputs[state] as { slot: number; length: number }[]).push({ slot, length: text.length + offset });
   }
   // Breadth-first: failure links folded into a full transition table, outputs merged along them.
   const states = children.length;
@@ -73,15 +90,19 @@ export function createPrefixAutomaton(
     }
   }
   const hasOutput = Uint8Array.from(outputs, (o) => (o.length > 0 ? 1 : 0));
+  const slotCount = literals.reduce((most, { slot }) => Math.max(most, slot + 1), 0);
   return {
     search(text, onHit) {
+      const muted = new Uint8Array(slotCount);
       let state = 0;
       for (let i = 0; i < text.length; i++) {
         const c = text.charCodeAt(i);
-        state = delta[state * classes + (c < 128 ? (classOf[c] as number) : 0)] as number;
+        const cls = c < 128 ? (classOf[c] as number) : c === 0x212a ? kelvinClass : c === 0x17f ? longSClass : 0;
+        state = delta[state * classes + cls] as number;
         if (hasOutput[state] === 1) {
-          for (const { slot, length } of outputs[state] as { slot: number; length: number }[])
-            onHit(i - length + 1, slot);
+          for (const { slot, length } of outputs[state] as { slot: number; length: number }[]) {
+            if (muted[slot] === 0 && !onHit(i - length + 1, slot)) muted[slot] = 1;
+          }
         }
       }
     },

@@ -5,9 +5,8 @@
  * the scan reports `oversize`), depth, findings, decode depth.
  */
 import { type AnchorablePattern, matchAt } from './anchored-match.js';
-import type { CompiledPattern, CompiledRule, CompiledSurface, RuleGroup, ViewKind } from './compile.js';
+import type { CompiledPattern, CompiledRule, CompiledSurface, PrefixSearch, RuleGroup, ViewKind } from './compile.js';
 import { findEncodedSegments } from './decode.js';
-import { foldForSearch } from './literal-prefixes.js';
 import { type TextIndex, containsKeyword, indexText } from './keyword-filter.js';
 import { type NormalizedView, normalizeText, originalEnd, originalOffset } from './normalize.js';
 import type { Severity } from './rule-schema.js';
@@ -143,8 +142,9 @@ type Place = (finding: Omit<RuleFinding, 'pointer'>) => RuleFinding;
 
 function matchGroups(surface: CompiledSurface, groups: readonly RuleGroup[], text: string, state: ScanState, place: Place): void {
   const views = new Map<ViewKind, NormalizedView>();
-  // Views that normalize to the same text share one keyword index.
+  // Views that normalize to the same text share one keyword index and one prefix search.
   const indexes = new Map<string, TextIndex>();
+  const searches = new Map<string, PrefixHits | undefined>();
   for (const group of groups) {
     if (state.findings.length >= state.limits.maxFindings) {
       state.oversize = true;
@@ -164,58 +164,79 @@ function matchGroups(surface: CompiledSurface, groups: readonly RuleGroup[], tex
       }
       return built;
     };
-    const anchors = anchorFinder(group, viewText, state.limits.anchorMinChars);
-    for (const rule of candidates(group, index)) matchRule(rule, { surface, view, original: text, state, place, anchors });
+    if (!searches.has(viewText)) searches.set(viewText, searchPrefixes(surface.prefixes, viewText, state.limits.anchorMinChars));
+    const hits = searches.get(viewText);
+    for (const rule of candidates(group, { index, hits, prefixes: surface.prefixes })) {
+      matchRule(rule, { surface, view, original: text, state, place, hits });
+    }
   }
 }
 
 /** A pattern whose prefixes occur more often than once per this many characters is searched whole. */
-const ANCHOR_MIN_SPACING = 8;
+const ANCHOR_MIN_SPACING = 16;
 
-/** Where each regex of the group may start in `text` (undefined for a regex that is to be run over all of it). */
-type AnchorFinder = (pattern: CompiledPattern) => Int32Array | undefined;
-
-function anchorFinder(group: RuleGroup, text: string, minChars: number): AnchorFinder {
-  const { prefixes } = group;
-  if (!prefixes || text.length < minChars) return () => undefined;
-  let found: (Int32Array | undefined)[] | undefined;
-  return (pattern) => {
-    const slot = prefixes.slots.get(pattern);
-    if (slot === undefined) return undefined;
-    found ??= findAnchors(prefixes, text);
-    return found[slot];
-  };
+/** What one pass of the prefix automaton found in a string. */
+interface PrefixHits {
+  readonly search: PrefixSearch;
+  /** Per slot: a regex's sorted start positions (undefined: too dense, run it whole); a keyword's 1 when it occurs. */
+  readonly anchors: (Int32Array | undefined)[];
+  readonly seen: Uint8Array;
 }
 
-/** One pass of the group's prefix automaton: per slot, the sorted start positions, or undefined when too dense. */
-function findAnchors(prefixes: NonNullable<RuleGroup['prefixes']>, text: string): (Int32Array | undefined)[] {
-  const slots = prefixes.slots.size;
-  const folded = foldForSearch(text);
-  if (folded === undefined) return new Array<undefined>(slots).fill(undefined);
+/** One pass of the prefix automaton over `text`; undefined for strings too short for it to pay. */
+function searchPrefixes(search: PrefixSearch | undefined, text: string, minChars: number): PrefixHits | undefined {
+  if (!search || text.length < minChars) return undefined;
   const limit = Math.ceil(text.length / ANCHOR_MIN_SPACING);
-  const hits: (number[] | undefined)[] = Array.from({ length: slots }, () => []);
-  prefixes.automaton.search(folded, (start, slot) => {
-    const list = hits[slot];
-    if (list === undefined) return;
-    if (list.length >= limit) hits[slot] = undefined;
-    else list.push(start);
+  const lists: (number[] | undefined)[] = Array.from(search.isPattern, (pattern) => (pattern === 1 ? [] : undefined));
+  const seen = new Uint8Array(search.slotCount);
+  search.automaton.search(text, (start, slot) => {
+    seen[slot] = 1; // all a keyword's slot needs: it is not reported again
+    const list = lists[slot];
+    // A start inside a surrogate pair is no start: the whole-string search steps over pairs.
+    if (list === undefined || start < 0 || isLowSurrogateOfPair(text, start)) return list !== undefined;
+    if (list.length < limit) {
+      list.push(start);
+      return true;
+    }
+    lists[slot] = undefined; // too dense: the regex runs whole
+    return false;
   });
-  return hits.map((list) => {
-    if (list === undefined) return undefined;
-    // Hits come in order of where each prefix ends; prefixes of different lengths can interleave.
-    const sorted = Int32Array.from(list).sort();
-    return sorted;
-  });
+  // Hits come in order of where each prefix ends; prefixes of other lengths and offsets can interleave, and repeat.
+  const anchors = lists.map((list) => (list === undefined ? undefined : Int32Array.from(new Set(list)).sort()));
+  return { search, anchors, seen };
+}
+
+function anchorsOf(hits: PrefixHits | undefined, pattern: CompiledPattern): Int32Array | undefined {
+  const slot = hits?.search.slots.get(pattern);
+  return slot === undefined ? undefined : hits?.anchors[slot];
+}
+
+function isLowSurrogateOfPair(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  if (c < 0xdc00 || c > 0xdfff || at === 0) return false;
+  const before = text.charCodeAt(at - 1);
+  return before >= 0xd800 && before <= 0xdbff;
+}
+
+interface KeywordLookup {
+  readonly index: () => TextIndex;
+  readonly hits: PrefixHits | undefined;
+  readonly prefixes: PrefixSearch | undefined;
+}
+
+function keywordOccurs(keyword: string, lookup: KeywordLookup): boolean {
+  const slot = lookup.prefixes?.keywordSlots.get(keyword);
+  // The automaton reads digits as 0, so it may say yes where indexOf would not: a rule runs more, never less.
+  if (lookup.hits && slot !== undefined) return lookup.hits.seen[slot] === 1;
+  return containsKeyword(lookup.index(), keyword);
 }
 
 /** The rules of a group that may match its view: those without keywords, and those whose keyword occurs. */
-function candidates(group: RuleGroup, index: () => TextIndex): CompiledRule[] {
+function candidates(group: RuleGroup, lookup: KeywordLookup): CompiledRule[] {
   const chosen = new Set<CompiledRule>(group.unfiltered);
-  if (group.byKeyword.size === 0) return [...chosen];
-  const indexed = index();
   for (const [keyword, rules] of group.byKeyword) {
     if (rules.every((rule) => chosen.has(rule))) continue;
-    if (containsKeyword(indexed, keyword)) for (const rule of rules) chosen.add(rule);
+    if (keywordOccurs(keyword, lookup)) for (const rule of rules) chosen.add(rule);
   }
   return [...chosen];
 }
@@ -226,7 +247,7 @@ interface RuleRun {
   readonly original: string;
   readonly state: ScanState;
   readonly place: Place;
-  readonly anchors: AnchorFinder;
+  readonly hits: PrefixHits | undefined;
 }
 
 function matchRule(rule: CompiledRule, run: RuleRun): void {
@@ -237,7 +258,7 @@ function matchRule(rule: CompiledRule, run: RuleRun): void {
   if ((state.perRule.get(id) ?? 0) >= limits.findingsPerRule) return;
   const severity = rule.rule.severity_on?.[surface.surface] ?? rule.rule.severity;
   for (const pattern of rule.patterns) {
-    const anchors = pattern.kind === 'regex' ? run.anchors(pattern) : undefined;
+    const anchors = anchorsOf(run.hits, pattern);
     const anchorable = pattern.kind === 'regex' ? pattern.anchorable : undefined;
     const spans = anchorable && anchors ? anchoredSpans(anchorable, view.text, anchors, limits.matchesPerRule * 4) : undefined;
     for (const span of spans ?? spansOf(pattern, view.text, limits.matchesPerRule * 4)) {
