@@ -33,6 +33,12 @@ describe('literalPrefixes', () => {
     ['a BMP-only left context skips one unit', '[a-z]xyz', 0, ['xyz@1']],
     ['any character first', '.foo', 0, ['foo@1', 'foo@2']],
     ['two wide characters first', '\\b[A-Z]{2}\\d{2}', 0, ['00@2']],
+    [
+      'the first characters skipped whatever they are, when that gives longer prefixes',
+      '\\b[A-Z]{3}[ABCFGHLJPT][A-Z]\\d{4}[A-Z]',
+      0,
+      ['0000@5'],
+    ],
   ])('%s: %s', (_, source, flags, expected) => {
     expect(prefixesOf(source, flags)).toEqual([...expected].sort());
   });

@@ -24,6 +24,8 @@ export interface LiteralPrefix {
 
 /** The longest prefix kept: longer ones occur less often, and a few characters already make anchored runs rare. */
 const MAX_PREFIX = 6;
+/** At most this many leading characters are skipped whatever they are (one of the ways tried). */
+const MAX_FORCED = 6;
 /** The shortest prefix worth searching for. */
 const MIN_PREFIX = 2;
 /** More distinct prefixes than this and the pattern is run whole (the set would cost more than it saves). */
@@ -68,10 +70,29 @@ export function foldChar(c: string): string {
   return c >= '0' && c <= '9' ? '0' : c.toLowerCase();
 }
 
-/** Every match of `re` holds one of the returned prefixes; undefined: no such small set. */
+/**
+ * Every match of `re` holds one of the returned prefixes; undefined: no such small set. Of the ways to read the
+ * program (skip wide characters as they come, or skip the first 1…MAX_FORCED characters whatever they are, as for
+ * `[A-Z]{3}[ABCFGHLJPT][A-Z]\d{4}`), the one whose shortest prefix is longest wins: it occurs least often.
+ */
 export function literalPrefixes(re: RE2JS): readonly LiteralPrefix[] | undefined {
   const prog = programOf(re);
   if (!prog) return undefined;
+  let best: readonly LiteralPrefix[] | undefined;
+  let bestScore = 0;
+  for (let forced = 0; forced <= MAX_FORCED; forced++) {
+    const found = prefixesFor(prog, forced);
+    if (!found) continue;
+    const score = Math.min(...found.map((p) => p.text.length)) * 1000 - found.length;
+    if (score > bestScore) {
+      best = found;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+function prefixesFor(prog: Prog, forced: number): readonly LiteralPrefix[] | undefined {
   const done = new Map<string, LiteralPrefix>();
   // Frontier: one entry per lead, with the threads that are there.
   let frontier: Frontier = new Map([
@@ -80,7 +101,7 @@ export function literalPrefixes(re: RE2JS): readonly LiteralPrefix[] | undefined
   while (frontier.size > 0) {
     const next: Frontier = new Map();
     for (const { lead, pcs } of frontier.values()) {
-      if (stepPrefix(prog, lead, pcs, next) === 'stop') {
+      if (stepPrefix(prog, { lead, pcs, forced }, next) === 'stop') {
         if (lead.text === '') return undefined; // a match may start with anything, or be empty
         done.set(`${lead.offset}|${lead.text}`, { offset: lead.offset, text: lead.text });
       }
@@ -126,7 +147,11 @@ function advance(next: Frontier, lead: Lead, out: number): void {
  * Follows every thread of `pcs` (all at `lead`) over one more character, adding where each goes to `next`. 'stop'
  * when some thread can match here or reads something too broad: `lead` is then as far as this path goes.
  */
-function stepPrefix(prog: Prog, lead: Lead, pcs: ReadonlySet<number>, next: Frontier): 'stop' | 'ok' {
+function stepPrefix(
+  prog: Prog,
+  { lead, pcs, forced }: { lead: Lead; pcs: ReadonlySet<number>; forced: number },
+  next: Frontier,
+): 'stop' | 'ok' {
   const seen = new Set<number>();
   const stack = [...pcs];
   const moves: { lead: Lead; out: number }[] = [];
@@ -153,9 +178,14 @@ function stepPrefix(prog: Prog, lead: Lead, pcs: ReadonlySet<number>, next: Fron
       case RUNE_ANY:
       case RUNE_ANY_NOT_NL: {
         const chars = inst.op === RUNE || inst.op === RUNE1 ? foldedChars(inst) : undefined;
-        if (chars) {
+        if (forced > 0 && lead.skipped < forced) {
+          // Told to skip this character whatever it is.
+          const skipped = lead.skipped + 1;
+          moves.push({ lead: { offset: lead.offset + 1, text: '', skipped }, out: inst.out });
+          if (mayBeAstral(inst)) moves.push({ lead: { offset: lead.offset + 2, text: '', skipped }, out: inst.out });
+        } else if (chars) {
           for (const char of chars) moves.push({ lead: { ...lead, text: lead.text + char }, out: inst.out });
-        } else if (lead.text === '' && lead.skipped < MAX_SKIPPED) {
+        } else if (forced === 0 && lead.text === '' && lead.skipped < MAX_SKIPPED) {
           // A wide character before the first literal one: skip it (two units if it may be astral).
           const skipped = lead.skipped + 1;
           moves.push({ lead: { offset: lead.offset + 1, text: '', skipped }, out: inst.out });

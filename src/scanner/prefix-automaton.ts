@@ -63,7 +63,8 @@ export function createPrefixAutomaton(literals: readonly Literal[]): PrefixAutom
   }
   // Breadth-first: failure links folded into a full transition table, outputs merged along them.
   const states = children.length;
-  const delta = new Int32Array(states * classes);
+  // Row-major, one row per state; 16 bits a cell while that is enough, so more of the table stays in cache.
+  const delta = states < 0x10000 ? new Uint16Array(states * classes) : new Int32Array(states * classes);
   const fail = new Int32Array(states);
   const queue: number[] = [];
   for (let cls = 1; cls < classes; cls++) {
@@ -94,15 +95,21 @@ export function createPrefixAutomaton(literals: readonly Literal[]): PrefixAutom
   return {
     search(text, onHit) {
       const muted = new Uint8Array(slotCount);
+      // A state whose every slot is muted stops being looked at, for the rest of this search.
+      const live = hasOutput.slice();
       let state = 0;
       for (let i = 0; i < text.length; i++) {
         const c = text.charCodeAt(i);
         const cls = c < 128 ? (classOf[c] as number) : c === 0x212a ? kelvinClass : c === 0x17f ? longSClass : 0;
         state = delta[state * classes + cls] as number;
-        if (hasOutput[state] === 1) {
+        if (live[state] === 1) {
+          let anyLive = false;
           for (const { slot, length } of outputs[state] as { slot: number; length: number }[]) {
-            if (muted[slot] === 0 && !onHit(i - length + 1, slot)) muted[slot] = 1;
+            if (muted[slot] === 1) continue;
+            if (onHit(i - length + 1, slot)) anyLive = true;
+            else muted[slot] = 1;
           }
+          if (!anyLive) live[state] = 0;
         }
       }
     },

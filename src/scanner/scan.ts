@@ -187,22 +187,36 @@ interface PrefixHits {
 function searchPrefixes(search: PrefixSearch | undefined, text: string, minChars: number): PrefixHits | undefined {
   if (!search || text.length < minChars) return undefined;
   const limit = Math.ceil(text.length / ANCHOR_MIN_SPACING);
-  const lists: (number[] | undefined)[] = Array.from(search.isPattern, (pattern) => (pattern === 1 ? [] : undefined));
+  // Per regex slot: its hits so far (grown by doubling), how many, and whether it went dense.
+  const lists: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(search.slotCount).fill(undefined);
+  const counts = new Int32Array(search.slotCount);
+  const dense = new Uint8Array(search.slotCount);
   const seen = new Uint8Array(search.slotCount);
   search.automaton.search(text, (start, slot) => {
-    seen[slot] = 1; // all a keyword's slot needs: it is not reported again
-    const list = lists[slot];
+    seen[slot] = 1;
+    if (search.isPattern[slot] === 0) return false; // a keyword: seen once is all it needs
     // A start inside a surrogate pair is no start: the whole-string search steps over pairs.
-    if (list === undefined || start < 0 || isLowSurrogateOfPair(text, start)) return list !== undefined;
-    if (list.length < limit) {
-      list.push(start);
-      return true;
+    if (start < 0 || isLowSurrogateOfPair(text, start)) return true;
+    const count = counts[slot] as number;
+    if (count >= limit) {
+      dense[slot] = 1; // the regex runs whole
+      return false;
     }
-    lists[slot] = undefined; // too dense: the regex runs whole
-    return false;
+    let list = lists[slot];
+    if (list === undefined || count === list.length) {
+      const grown = new Int32Array(Math.min(limit, Math.max(64, count * 2)));
+      if (list) grown.set(list);
+      lists[slot] = list = grown;
+    }
+    list[count] = start;
+    counts[slot] = count + 1;
+    return true;
   });
-  // Hits come in order of where each prefix ends; prefixes of other lengths and offsets can interleave, and repeat.
-  const anchors = lists.map((list) => (list === undefined ? undefined : Int32Array.from(new Set(list)).sort()));
+  // Hits come in order of where each prefix ends; prefixes of other lengths and offsets interleave (and repeat).
+  const anchors = lists.map((list, slot) => {
+    if (dense[slot] === 1) return undefined;
+    return list === undefined ? new Int32Array(0) : list.subarray(0, counts[slot]).sort();
+  });
   return { search, anchors, seen };
 }
 
@@ -303,11 +317,12 @@ function anchoredSpans(
   for (let i = 0; i < anchors.length && spans.length < max; i++) {
     const at = anchors[i] as number;
     if (at < from) continue;
+    from = at + 1; // the same start, announced by two prefixes, is tried once
     if ((i & 63) === 63 && performance.now() - started > budgetMs) return undefined;
     const match = matchAt(pattern, text, at);
     if (match === undefined) continue;
     spans.push({ start: match.start, end: match.end });
-    from = Math.max(match.matchEnd, at + 1);
+    from = Math.max(match.matchEnd, from);
   }
   return spans;
 }
