@@ -6,8 +6,8 @@
  */
 import { RE2JS } from 're2js';
 import { type AnchorablePattern, prepareAnchored } from './anchored-match.js';
-import { type LiteralPrefix, foldChar, literalPrefixes } from './literal-prefixes.js';
-import { type PrefixAutomaton, createPrefixAutomaton } from './prefix-automaton.js';
+import { type LiteralPrefix, literalPrefixes } from './literal-prefixes.js';
+import { type PrefixAutomaton, createPrefixAutomaton, foldUnit } from './prefix-automaton.js';
 import type { Rule, Surface, ValidatorName } from './rule-schema.js';
 import { SURFACES } from './rule-schema.js';
 
@@ -53,7 +53,7 @@ export interface RuleGroup {
 export interface PrefixSearch {
   readonly automaton: PrefixAutomaton;
   readonly slots: ReadonlyMap<CompiledPattern, number>;
-  /** Keyword → its slot; keywords that are not ASCII have none (they are looked up one by one). */
+  /** Keyword → its slot. */
   readonly keywordSlots: ReadonlyMap<string, number>;
   readonly slotCount: number;
   /** 1 for the slots of regexes, 0 for those of keywords. */
@@ -116,7 +116,12 @@ export function groupBySurface(rules: readonly CompiledRule[]): ReadonlyMap<Surf
   const prefixes = buildPrefixSearch(rules);
   for (const surface of SURFACES) {
     const applicable = rules.filter((r) => r.rule.surfaces.includes(surface));
-    out.set(surface, { surface, prefixes, groups: buildGroups(applicable), decodeGroups: buildGroups(applicable.filter((r) => r.decode)) });
+    out.set(surface, {
+      surface,
+      prefixes,
+      groups: buildGroups(applicable),
+      decodeGroups: buildGroups(applicable.filter((r) => r.decode)),
+    });
   }
   return out;
 }
@@ -142,16 +147,19 @@ function buildPrefixSearch(rules: readonly CompiledRule[]): PrefixSearch | undef
   let slotCount = 0;
   for (const rule of rules) {
     for (const pattern of rule.patterns) {
-      if (pattern.kind !== 'regex' || pattern.prefixes === undefined || !pattern.anchorable || slots.has(pattern)) continue;
+      if (pattern.kind !== 'regex' || pattern.prefixes === undefined || !pattern.anchorable || slots.has(pattern))
+        continue;
       slots.set(pattern, slotCount);
       for (const { text, offset } of pattern.prefixes) literals.push({ text, slot: slotCount, offset });
       slotCount++;
     }
     for (const keyword of rule.keywords) {
-      // eslint-disable-next-line no-control-regex -- ASCII is a range that starts at NUL
-      if (keywordSlots.has(keyword) || keyword === '' || !/^[\x00-\x7f]+$/.test(keyword)) continue;
+      if (keywordSlots.has(keyword) || keyword === '') continue;
       keywordSlots.set(keyword, slotCount);
-      literals.push({ text: [...keyword].map(foldChar).join(''), slot: slotCount, offset: 0 });
+      const folded = Array.from({ length: keyword.length }, (_, i) =>
+        String.fromCharCode(foldUnit(keyword.charCodeAt(i))),
+      );
+      literals.push({ text: folded.join(''), slot: slotCount, offset: 0 });
       slotCount++;
     }
   }

@@ -21,9 +21,34 @@ const ESCAPED_HEX = /(?:\\x[0-9a-fA-F]{2}){4,}/g;
 const URL_ESCAPE = /%[0-9a-fA-F]{2}/g;
 const HTML_ENTITY = /&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,7});/g;
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', sol: '/', colon: ':', lpar: '(', rpar: ')',
-  period: '.', comma: ',', excl: '!', quest: '?', equals: '=', num: '#', dollar: '$', percnt: '%', semi: ';',
-  lsqb: '[', rsqb: ']', lcub: '{', rcub: '}', bsol: '\\', verbar: '|', grave: '`', tab: '\t', newline: '\n',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+  sol: '/',
+  colon: ':',
+  lpar: '(',
+  rpar: ')',
+  period: '.',
+  comma: ',',
+  excl: '!',
+  quest: '?',
+  equals: '=',
+  num: '#',
+  dollar: '$',
+  percnt: '%',
+  semi: ';',
+  lsqb: '[',
+  rsqb: ']',
+  lcub: '{',
+  rcub: '}',
+  bsol: '\\',
+  verbar: '|',
+  grave: '`',
+  tab: '\t',
+  newline: '\n',
 };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -58,29 +83,39 @@ const RUN_ALPHABET = (() => {
  */
 function encodedRuns(text: string): { start: number; end: number }[] {
   const runs: { start: number; end: number }[] = [];
-  let start = -1;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 0;
-    if (c < 128 && RUN_ALPHABET[c] === 1) {
-      if (start < 0) start = i;
-      continue;
-    }
-    if (start < 0) continue;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    // Past what cannot be in a run (most of prose), then along the run.
+    while (i < n && !inRunAlphabet(text.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && inRunAlphabet(text.charCodeAt(i))) i++;
     // `=` is padding: it ends a run (`key=value` is two runs, `abc==` one).
     let end = i;
-    while (end < text.length && text.charCodeAt(end) === 61 && end - i < 2) end++;
+    while (end < n && text.charCodeAt(end) === 61 && end - i < 2) end++;
     if (end - start >= MIN_RUN) runs.push({ start, end });
-    start = -1;
-    i = end - 1 < i ? i : end - 1;
+    i = end;
   }
   return runs;
+}
+
+function inRunAlphabet(c: number): boolean {
+  return c < 128 && RUN_ALPHABET[c] === 1;
 }
 
 function decodeBase64(blob: string, start: number): DecodedSegment | undefined {
   // Most runs are paths and words, refused by the cheap checks below: skip the regexes when nothing needs trimming.
   const first = blob.charCodeAt(0);
-  const trimmed = first === 61 || first === 45 || blob.endsWith('=') ? blob.replace(/^[=-]+/, '').replace(/=+$/, '') : blob;
-  if (trimmed.includes('=') || trimmed.length < MIN_RUN || trimmed.length % 4 === 1 || blob.length > DECODE_LIMITS.segmentChars) return undefined;
+  const trimmed =
+    first === 61 || first === 45 || blob.endsWith('=') ? blob.replace(/^[=-]+/, '').replace(/=+$/, '') : blob;
+  if (
+    trimmed.includes('=') ||
+    trimmed.length < MIN_RUN ||
+    trimmed.length % 4 === 1 ||
+    blob.length > DECODE_LIMITS.segmentChars
+  )
+    return undefined;
   // A run of letters only (a long word, an identifier in camelCase) is not base64 worth reading.
   if (!looksLikeEncodedText(trimmed)) return undefined;
   if (!/[0-9+/_-]/.test(trimmed) && !/[A-Z].*[a-z].*[A-Z]/.test(trimmed)) return undefined;
@@ -167,7 +202,8 @@ function readable(bytes: Buffer): string | undefined {
   let printable = 0;
   for (const char of text) {
     const code = char.codePointAt(0) ?? 0;
-    if (code === 9 || code === 10 || code === 13 || (code >= 0x20 && code !== 0x7f && !(code >= 0x80 && code < 0xa0))) printable++;
+    if (code === 9 || code === 10 || code === 13 || (code >= 0x20 && code !== 0x7f && !(code >= 0x80 && code < 0xa0)))
+      printable++;
   }
   return printable / [...text].length >= 0.95 ? text : undefined;
 }

@@ -1,7 +1,7 @@
 import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
-import { foldChar, literalPrefixes, programOf } from './literal-prefixes.js';
-import { createPrefixAutomaton } from './prefix-automaton.js';
+import { literalPrefixes, programOf } from './literal-prefixes.js';
+import { createPrefixAutomaton, foldUnit } from './prefix-automaton.js';
 
 /** Prefixes as "text" (offset 0) or "text@offset", sorted. */
 const prefixesOf = (source: string, flags = 0): string[] | undefined =>
@@ -74,7 +74,12 @@ describe('the prefix automaton', () => {
   it('reads text folded: capitals, the Kelvin sign and the long s, every digit as 0', () => {
     expect(hits([{ text: 'sk', offset: 0 }], 'SK ſK sk')).toEqual(['0@0', '0@3', '0@6']);
     expect(hits([{ text: '00-0', offset: 0 }], 'a 12-3 b 98-7')).toEqual(['0@2', '0@9']);
-    expect(foldChar('7')).toBe('0');
+    expect(foldUnit('7'.charCodeAt(0))).toBe('0'.charCodeAt(0));
+  });
+
+  it('reads any script folded, and surrogate halves as themselves', () => {
+    expect(hits([{ text: 'ра', offset: 0 }], 'РА ра Ра')).toEqual(['0@0', '0@3', '0@6']);
+    expect(hits([{ text: '\udb40', offset: 0 }], 'a\u{E0041}b')).toEqual(['0@1']);
   });
 
   it('reports overlapping literals and places each by its offset', () => {

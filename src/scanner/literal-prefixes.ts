@@ -15,6 +15,7 @@
  * BMP. Zero-width assertions are passed through, which only ever adds prefixes.
  */
 import type { RE2JS } from 're2js';
+import { foldUnit } from './prefix-automaton.js';
 
 /** A folded string that every match of the pattern holds at `offset` (UTF-16 units) from its start. */
 export interface LiteralPrefix {
@@ -65,9 +66,9 @@ export function programOf(re: RE2JS): Prog | undefined {
   return prog && Array.isArray(prog.inst) && typeof prog.start === 'number' ? prog : undefined;
 }
 
-/** The folded form of one ASCII character, as the prefix automaton reads text. */
-export function foldChar(c: string): string {
-  return c >= '0' && c <= '9' ? '0' : c.toLowerCase();
+/** The folded form of one ASCII character, as the prefix automaton reads text (prefix-automaton.ts foldUnit). */
+function foldChar(c: string): string {
+  return String.fromCharCode(foldUnit(c.charCodeAt(0)));
 }
 
 /**

@@ -1,11 +1,10 @@
 /**
  * One pass over a string that reports where any of many short folded literals occur (Aho–Corasick over UTF-16 code
  * units, as a full transition table): the scanner's way to find every place a pattern's literal prefixes occur
- * without one indexOf pass per prefix. It reads the text folded as literal-prefixes.ts folds (ASCII letters
- * case-insensitively, K U+212A as k and ſ U+017F as s, every ASCII digit as 0) through its character classes, so
- * the text is never copied. Linear in the input whatever the literals.
+ * without one indexOf pass per prefix, and which keywords occur. It reads the text folded (foldUnit: lower case, K
+ * U+212A as k, ſ U+017F as s, every ASCII digit as 0) through its character classes, so the text is never copied.
+ * Linear in the input whatever the literals.
  */
-import { foldChar } from './literal-prefixes.js';
 
 export interface PrefixAutomaton {
   /**
@@ -22,26 +21,33 @@ interface Literal {
   readonly offset: number;
 }
 
-/** Builds the automaton for `literals` (folded ASCII, as literal prefixes are). */
+/**
+ * The folded form of one UTF-16 code unit, as the automaton reads text: its lower case (when that is one unit, or
+ * the first of several: İ reads as i), ſ as s, every ASCII digit as 0. Only ever widens what a literal meets.
+ */
+export function foldUnit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return 0x30;
+  if (c < 0x80) return c >= 0x41 && c <= 0x5a ? c + 32 : c;
+  if (c === 0x17f) return 0x73;
+  if (c >= 0xd800 && c <= 0xdfff) return c; // a surrogate half stands for itself
+  return String.fromCharCode(c).toLowerCase().charCodeAt(0);
+}
+
+/** Builds the automaton for `literals` (folded, as literal prefixes and keywords are). */
 export function createPrefixAutomaton(literals: readonly Literal[]): PrefixAutomaton {
-  // Character classes: every character used by a literal gets its own class; all others (non-ASCII too) share 0.
-  const classOf = new Uint8Array(128);
-  let classes = 1;
+  // Character classes: every folded unit a literal uses gets its own class; every unit that folds to it shares it;
+  // everything else is class 0.
+  const classOfFolded = new Map<number, number>();
   for (const { text } of literals) {
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      if (c >= 128 || foldChar(text[i] as string) !== text[i])
-        throw new RangeError(`literal ${JSON.stringify(text)} is not folded ASCII`);
-      if (classOf[c] === 0) classOf[c] = classes++;
+      if (foldUnit(c) !== c) throw new RangeError(`literal ${JSON.stringify(text)} is not folded`);
+      if (!classOfFolded.has(c)) classOfFolded.set(c, classOfFolded.size + 1);
     }
   }
-  // The fold, as classes: capitals read as their small letter, every digit as 0.
-  for (let c = 0; c < 128; c++) {
-    const folded = foldChar(String.fromCharCode(c)).charCodeAt(0);
-    if (folded !== c) classOf[c] = classOf[folded] as number;
-  }
-  const kelvinClass = classOf[0x6b] as number; // k
-  const longSClass = classOf[0x73] as number; // s
+  const classes = classOfFolded.size + 1;
+  const classOf = new Uint16Array(65536);
+  for (let c = 0; c < 65536; c++) classOf[c] = classOfFolded.get(foldUnit(c)) ?? 0;
   // The trie.
   const children: Map<number, number>[] = [new Map()];
   const outputs: { slot: number; length: number }[][] = [[]];
@@ -99,9 +105,7 @@ export function createPrefixAutomaton(literals: readonly Literal[]): PrefixAutom
       const live = hasOutput.slice();
       let state = 0;
       for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        const cls = c < 128 ? (classOf[c] as number) : c === 0x212a ? kelvinClass : c === 0x17f ? longSClass : 0;
-        state = delta[state * classes + cls] as number;
+        state = delta[state * classes + (classOf[text.charCodeAt(i)] as number)] as number;
         if (live[state] === 1) {
           let anyLive = false;
           for (const { slot, length } of outputs[state] as { slot: number; length: number }[]) {
