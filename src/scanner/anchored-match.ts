@@ -8,6 +8,7 @@
  */
 import { RE2JS } from 're2js';
 
+const UNANCHORED = 0;
 const ANCHOR_START = 1;
 // re2js's empty-width context bits (Utils.EMPTY_*).
 const BEGIN_LINE = 1;
@@ -26,16 +27,20 @@ function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
-/** A UTF-16 input whose position 0 is `offset` of `text`, with the context of the whole text. */
+/**
+ * A UTF-16 input whose position 0 is `offset` of `text` and which ends at `end` (the text's end unless told), with
+ * the context of the whole text.
+ */
 class OffsetInput {
   readonly start: number;
   readonly end: number;
   constructor(
     private readonly text: string,
     offset: number,
+    end = text.length,
   ) {
     this.start = offset;
-    this.end = text.length;
+    this.end = end;
   }
   canCheckPrefix(): boolean {
     return true;
@@ -66,7 +71,7 @@ class OffsetInput {
   context(pos: number): number {
     const at = pos + this.start;
     const r1 = at > 0 && at <= this.end ? this.text.charCodeAt(at - 1) : -1;
-    const r2 = at < this.end ? this.text.charCodeAt(at) : -1;
+    const r2 = at < this.text.length ? this.text.charCodeAt(at) : -1;
     let op = 0;
     if (r1 < 0) op |= BEGIN_TEXT | BEGIN_LINE;
     if (r1 === 10) op |= BEGIN_LINE;
@@ -122,4 +127,23 @@ export function matchAt(pattern: AnchorablePattern, text: string, pos: number): 
   return pattern.grouped && s1 >= 0
     ? { start: base + s1, end: base + e1, matchEnd }
     : { start: pos, end: matchEnd, matchEnd };
+}
+
+/**
+ * The leftmost-first match of `pattern` that starts at `from` or later and lies before `end` (exclusive), seeing the
+ * real characters around it. Callers choose `end` so that no match can reach it (segments.ts): a match that did
+ * would be cut short there.
+ */
+export function matchWithin(pattern: AnchorablePattern, text: string, from: number, end: number): AnchoredMatch | undefined {
+  const twin = from > 0;
+  const engine = engineOf(twin ? pattern.afterOne() : pattern.re);
+  const base = twin ? from - 1 : 0;
+  if (engine.executeEngine(new OffsetInput(text, base, end), 0, UNANCHORED, 0) === null) return undefined;
+  const cap = engine.executeEngine(new OffsetInput(text, base, end), 0, UNANCHORED, pattern.grouped ? 4 : 2);
+  if (cap === null) return undefined;
+  const [s0 = 0, e0 = 0, s1 = -1, e1 = -1] = cap;
+  // The twin's first character is the one before the pattern's match.
+  const start = base + s0 + (twin ? 1 : 0);
+  const matchEnd = base + e0;
+  return pattern.grouped && s1 >= 0 ? { start: base + s1, end: base + e1, matchEnd } : { start, end: matchEnd, matchEnd };
 }

@@ -8,6 +8,7 @@ import { RE2JS } from 're2js';
 import { type AnchorablePattern, prepareAnchored } from './anchored-match.js';
 import { type LiteralPrefix, literalPrefixes } from './literal-prefixes.js';
 import { type PrefixAutomaton, createPrefixAutomaton, foldUnit } from './prefix-automaton.js';
+import { type SegmentPlan, segmentPlan } from './segments.js';
 import type { Rule, Surface, ValidatorName } from './rule-schema.js';
 import { SURFACES } from './rule-schema.js';
 
@@ -22,7 +23,9 @@ export type CompiledPattern =
       readonly grouped: boolean;
       /** Every match starts with one of these (folded); undefined: the regex is run over the whole string. */
       readonly prefixes: readonly LiteralPrefix[] | undefined;
-      /** For runs anchored where a prefix occurs (set with `prefixes`). */
+      /** Without prefixes: the runs of characters a match may lie in (segments.ts); undefined: run it whole. */
+      readonly segments: SegmentPlan | undefined;
+      /** For runs anchored where a prefix occurs, or searches inside segments (set with either). */
       readonly anchorable: AnchorablePattern | undefined;
     }
   | { readonly kind: 'contains'; readonly needle: string; readonly casefold: boolean };
@@ -82,8 +85,9 @@ export function compileRule(rule: Rule): CompiledRule {
       const flags = casefold ? RE2JS.CASE_INSENSITIVE : 0;
       const re = RE2JS.compile(pattern.regex, flags);
       const prefixes = literalPrefixes(re);
-      const anchorable = prefixes === undefined ? undefined : prepareAnchored(re, pattern.regex, flags);
-      return { kind: 'regex', re, source: pattern.regex, grouped: re.groupCount() > 0, prefixes, anchorable };
+      const segments = prefixes === undefined ? segmentPlan(re) : undefined;
+      const anchorable = prefixes === undefined && segments === undefined ? undefined : prepareAnchored(re, pattern.regex, flags);
+      return { kind: 'regex', re, source: pattern.regex, grouped: re.groupCount() > 0, prefixes, segments, anchorable };
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       throw new RuleCompileError(`patterns[${index}]: the linear-time engine cannot run this regex (${why})`);

@@ -4,12 +4,13 @@
  * the original string, and rescan decoded segments. Everything is bounded: bytes read (`max_scan_bytes`, beyond which
  * the scan reports `oversize`), depth, findings, decode depth.
  */
-import { type AnchorablePattern, matchAt } from './anchored-match.js';
+import { type AnchorablePattern, matchAt, matchWithin } from './anchored-match.js';
 import type { CompiledPattern, CompiledRule, CompiledSurface, PrefixSearch, RuleGroup, ViewKind } from './compile.js';
 import { findEncodedSegments } from './decode.js';
 import { type TextIndex, containsKeyword, indexText } from './keyword-filter.js';
 import { type NormalizedView, normalizeText, originalEnd, originalOffset } from './normalize.js';
 import type { Severity } from './rule-schema.js';
+import { type SegmentPlan, findSegments } from './segments.js';
 import { VALIDATOR_TABLE } from './validators.js';
 
 /** What a rule found: where (RFC 6901 pointer, UTF-16 offsets into the original string) and which rule. */
@@ -273,8 +274,7 @@ function matchRule(rule: CompiledRule, run: RuleRun): void {
   const severity = rule.rule.severity_on?.[surface.surface] ?? rule.rule.severity;
   for (const pattern of rule.patterns) {
     const anchors = anchorsOf(run.hits, pattern);
-    const anchorable = pattern.kind === 'regex' ? pattern.anchorable : undefined;
-    const spans = anchorable && anchors ? anchoredSpans(anchorable, view.text, anchors, limits.matchesPerRule * 4) : undefined;
+    const spans = narrowedSpans(pattern, view.text, { anchors, long: run.hits !== undefined, max: limits.matchesPerRule * 4 });
     for (const span of spans ?? spansOf(pattern, view.text, limits.matchesPerRule * 4)) {
       if (kept >= limits.matchesPerRule || (state.perRule.get(id) ?? 0) >= limits.findingsPerRule) return;
       if (state.findings.length >= limits.maxFindings) {
@@ -294,6 +294,43 @@ function matchRule(rule: CompiledRule, run: RuleRun): void {
       state.perRule.set(id, (state.perRule.get(id) ?? 0) + 1);
     }
   }
+}
+
+/**
+ * The spans of a regex found without reading all of `text`: anchored where its prefixes occur, or inside its
+ * segments; undefined when it is to be run whole (short strings, dense prefixes, no plan, or over budget).
+ */
+function narrowedSpans(
+  pattern: CompiledPattern,
+  text: string,
+  how: { readonly anchors: Int32Array | undefined; readonly long: boolean; readonly max: number },
+): { start: number; end: number }[] | undefined {
+  if (pattern.kind !== 'regex' || !pattern.anchorable || !how.long) return undefined;
+  if (how.anchors) return anchoredSpans(pattern.anchorable, text, how.anchors, how.max);
+  if (pattern.segments) return segmentSpans(pattern.anchorable, pattern.segments, text, how.max);
+  return undefined;
+}
+
+/** Like anchoredSpans, searching inside each segment; undefined when over the same budget. */
+function segmentSpans(pattern: AnchorablePattern, plan: SegmentPlan, text: string, max: number): { start: number; end: number }[] | undefined {
+  const spans: { start: number; end: number }[] = [];
+  const started = performance.now();
+  const budgetMs = 0.05 + (text.length * ANCHORED_NS_PER_CHAR) / 1e6;
+  const segments = findSegments(plan, text);
+  for (let i = 0; i < segments.length && spans.length < max; i += 2) {
+    if ((i & 127) === 126 && performance.now() - started > budgetMs) return undefined;
+    const segmentEnd = segments[i + 1] as number;
+    // One character past the segment: the real neighbour for \b and $, never part of a match.
+    const end = Math.min(text.length, segmentEnd + 1);
+    let from = segments[i] as number;
+    while (from < segmentEnd && spans.length < max) {
+      const match = matchWithin(pattern, text, from, end);
+      if (match === undefined) break;
+      spans.push({ start: match.start, end: match.end });
+      from = Math.max(match.matchEnd, from + 1);
+    }
+  }
+  return spans;
 }
 
 /** Per-character cost allowed to anchored runs before the regex is run over the whole string instead. */

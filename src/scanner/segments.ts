@@ -1,0 +1,237 @@
+/**
+ * Segments for a regex without literal prefixes: every character a match consumes belongs to the set of characters
+ * the program can read at all (its "alphabet"), so a match lies inside one maximal run of such characters; and when
+ * every match must hold a character of some rare class (non-ASCII, `@`, `:` …), only runs holding one matter. A
+ * mixed-script word rule then reads the words that have non-ASCII letters, and an IPv6 rule the runs of hex digits
+ * and colons, instead of the whole string. Like literal-prefixes.ts, this is read off the compiled program.
+ *
+ * A leading wide class (a left context such as `(?:^|[^\w:])`) would make the alphabet everything; when the
+ * program reads it only as its first character, it is left out and each segment starts one character early.
+ */
+import type { RE2JS } from 're2js';
+import { programOf } from './literal-prefixes.js';
+
+export interface SegmentPlan {
+  /** 1 for the UTF-16 units a match may consume (past its lead character). */
+  readonly alphabet: Uint8Array;
+  /** 1 for the units of which every match holds at least one. */
+  readonly required: Uint8Array;
+  /** Characters before each run that a match may also take (its leading context). */
+  readonly lead: 0 | 1 | 2;
+  /** The fewest characters a match has. */
+  readonly minLength: number;
+}
+
+// re2js Inst opcodes (see literal-prefixes.ts).
+const ALT = 1;
+const ALT_MATCH = 2;
+const MATCH = 6;
+const RUNE = 8;
+const RUNE1 = 9;
+const RUNE_ANY = 10;
+const RUNE_ANY_NOT_NL = 11;
+const FOLD_CASE = 1;
+
+interface Inst {
+  readonly op: number;
+  readonly out: number;
+  readonly arg: number;
+  readonly runes: Int32Array;
+}
+
+const isRune = (inst: Inst): boolean => inst.op >= RUNE && inst.op <= RUNE_ANY_NOT_NL;
+
+/** Candidate required classes (UTF-16 unit intervals), rarest in ordinary traffic first. */
+const REQUIRED_CANDIDATES: readonly { readonly lo: number; readonly hi: number }[] = [
+  { lo: 0x80, hi: 0xffff }, // non-ASCII
+  { lo: 0x40, hi: 0x40 }, // @
+  { lo: 0x3a, hi: 0x3a }, // :
+  { lo: 0x30, hi: 0x39 }, // digits
+];
+
+/** The plan for `re`, or undefined when segments would not be narrower than the whole string. */
+export function segmentPlan(re: RE2JS): SegmentPlan | undefined {
+  const prog = programOf(re) as unknown as { inst: readonly Inst[]; start: number } | undefined;
+  if (!prog) return undefined;
+  const first = firstReads(prog);
+  const reentered = [...first].some((pc) => reachableFromRunes(prog).has(pc));
+  for (const lead of [0, 1] as const) {
+    if (lead === 1 && reentered) break;
+    const alphabet = new Uint8Array(65536);
+    let astral = false;
+    let ok = true;
+    prog.inst.forEach((inst, pc) => {
+      if (!ok || !isRune(inst) || (lead === 1 && first.has(pc))) return;
+      const units = unitsOf(inst);
+      if (units === 'any') ok = false;
+      else {
+        for (const [lo, hi] of units.ranges) alphabet.fill(1, lo, hi + 1);
+        astral ||= units.astral;
+      }
+    });
+    // A run must end somewhere: an alphabet with spaces and newlines in it spans whole texts.
+    if (!ok || alphabet[0x20] === 1 || alphabet[0x0a] === 1) continue;
+    if (astral) alphabet.fill(1, 0xd800, 0xe000);
+    const required = requiredClass(prog);
+    if (!required) return undefined;
+    const mayBeAstral = lead === 1 && [...first].some((pc) => unitsOfAstral(prog.inst[pc] as Inst));
+    return { alphabet, required, lead: lead === 1 && mayBeAstral ? 2 : lead, minLength: shortestMatch(prog) };
+  }
+  return undefined;
+}
+
+/** The rune instructions a match may begin with. */
+function firstReads(prog: { inst: readonly Inst[]; start: number }): Set<number> {
+  const found = new Set<number>();
+  const seen = new Set<number>();
+  const stack = [prog.start];
+  while (stack.length > 0) {
+    const pc = stack.pop() as number;
+    if (seen.has(pc)) continue;
+    seen.add(pc);
+    const inst = prog.inst[pc];
+    if (!inst) continue;
+    if (isRune(inst)) found.add(pc);
+    else if (inst.op === ALT || inst.op === ALT_MATCH) stack.push(inst.out, inst.arg);
+    else if (inst.op !== MATCH) stack.push(inst.out);
+  }
+  return found;
+}
+
+/** Instructions reachable after some character has been read. */
+function reachableFromRunes(prog: { inst: readonly Inst[] }): Set<number> {
+  const seen = new Set<number>();
+  const stack: number[] = [];
+  prog.inst.forEach((inst) => {
+    if (isRune(inst)) stack.push(inst.out);
+  });
+  while (stack.length > 0) {
+    const pc = stack.pop() as number;
+    if (seen.has(pc)) continue;
+    seen.add(pc);
+    const inst = prog.inst[pc];
+    if (!inst || inst.op === MATCH) continue;
+    if (inst.op === ALT || inst.op === ALT_MATCH) stack.push(inst.out, inst.arg);
+    else stack.push(inst.out);
+  }
+  return seen;
+}
+
+/** What a rune instruction reads: BMP ranges (inclusive) and whether anything beyond the BMP. */
+type Units = 'any' | { readonly ranges: readonly (readonly [number, number])[]; readonly astral: boolean };
+
+const unitsCache = new WeakMap<Inst, Units>();
+
+function unitsOf(inst: Inst): Units {
+  let units = unitsCache.get(inst);
+  if (units === undefined) {
+    units = computeUnits(inst);
+    unitsCache.set(inst, units);
+  }
+  return units;
+}
+
+function computeUnits(inst: Inst): Units {
+  if (inst.op === RUNE_ANY || inst.op === RUNE_ANY_NOT_NL) return 'any';
+  const ranges: [number, number][] = [];
+  let astral = false;
+  const { runes } = inst;
+  if (runes.length === 1) {
+    const r = runes[0] as number;
+    const variants = new Set([r]);
+    if ((inst.arg & FOLD_CASE) !== 0 && r <= 0xffff) {
+      const s = String.fromCharCode(r);
+      for (const v of [s.toLowerCase(), s.toUpperCase()]) if (v.length === 1) variants.add(v.charCodeAt(0));
+      if (variants.has(0x6b)) variants.add(0x212a); // K (Kelvin)
+      if (variants.has(0x73)) variants.add(0x17f); // ſ
+    }
+    for (const v of variants) if (v > 0xffff) astral = true; else ranges.push([v, v]);
+    return { ranges, astral };
+  }
+  for (let i = 0; i + 1 < runes.length; i += 2) {
+    const lo = runes[i] as number;
+    const hi = runes[i + 1] as number;
+    if (hi > 0xffff) astral = true;
+    if (lo <= 0xffff) ranges.push([lo, Math.min(hi, 0xffff)]);
+  }
+  return { ranges, astral };
+}
+
+function unitsOfAstral(inst: Inst): boolean {
+  const units = unitsOf(inst);
+  return units === 'any' || units.astral;
+}
+
+/** The first candidate class of which every match must read a character, as a bitmap; undefined if none. */
+function requiredClass(prog: { inst: readonly Inst[]; start: number }): Uint8Array | undefined {
+  for (const { lo, hi } of REQUIRED_CANDIDATES) {
+    // Does the instruction read only characters of the class?
+    const within = (inst: Inst): boolean => {
+      const units = unitsOf(inst);
+      return units !== 'any' && !units.astral && units.ranges.length > 0 && units.ranges.every(([a, b]) => a >= lo && b <= hi);
+    };
+    // Can a match be completed without reading one?
+    const seen = new Set<number>();
+    const stack = [prog.start];
+    let matched = false;
+    while (stack.length > 0 && !matched) {
+      const pc = stack.pop() as number;
+      if (seen.has(pc)) continue;
+      seen.add(pc);
+      const inst = prog.inst[pc];
+      if (!inst) continue;
+      if (inst.op === MATCH) matched = true;
+      else if (isRune(inst)) {
+        if (!within(inst)) stack.push(inst.out);
+      } else if (inst.op === ALT || inst.op === ALT_MATCH) stack.push(inst.out, inst.arg);
+      else stack.push(inst.out);
+    }
+    if (!matched) return new Uint8Array(65536).fill(1, lo, hi + 1);
+  }
+  return undefined;
+}
+
+/** The fewest characters on any path to a match (0–1 breadth-first search). */
+function shortestMatch(prog: { inst: readonly Inst[]; start: number }): number {
+  const distance = new Map<number, number>([[prog.start, 0]]);
+  const deque: number[] = [prog.start];
+  while (deque.length > 0) {
+    const pc = deque.shift() as number;
+    const here = distance.get(pc) as number;
+    const inst = prog.inst[pc];
+    if (!inst) continue;
+    if (inst.op === MATCH) return here;
+    const edges: [number, number][] = isRune(inst) ? [[inst.out, 1]] : inst.op === ALT || inst.op === ALT_MATCH ? [[inst.out, 0], [inst.arg, 0]] : [[inst.out, 0]];
+    for (const [to, cost] of edges) {
+      const d = here + cost;
+      if (d >= (distance.get(to) ?? Infinity)) continue;
+      distance.set(to, d);
+      if (cost === 0) deque.unshift(to);
+      else deque.push(to);
+    }
+  }
+  return 0;
+}
+
+/** The segments of `text` a match of the plan's regex may lie in, as [start, end) pairs. */
+export function findSegments(plan: SegmentPlan, text: string): number[] {
+  const out: number[] = [];
+  const { alphabet, required, lead, minLength } = plan;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && alphabet[text.charCodeAt(i)] === 0) i++;
+    if (i >= n) break;
+    const runStart = i;
+    let holds = false;
+    while (i < n && alphabet[text.charCodeAt(i)] === 1) {
+      if (required[text.charCodeAt(i)] === 1) holds = true;
+      i++;
+    }
+    const start = Math.max(0, runStart - lead);
+    // The lead characters may be the required ones too.
+    for (let k = start; k < runStart && !holds; k++) if (required[text.charCodeAt(k)] === 1) holds = true;
+    if (holds && i - start >= minLength) out.push(start, i);
+  }
+  return out;
+}
