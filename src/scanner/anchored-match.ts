@@ -134,7 +134,12 @@ export function matchAt(pattern: AnchorablePattern, text: string, pos: number): 
  * real characters around it. Callers choose `end` so that no match can reach it (segments.ts): a match that did
  * would be cut short there.
  */
-export function matchWithin(pattern: AnchorablePattern, text: string, from: number, end: number): AnchoredMatch | undefined {
+export function matchWithin(
+  pattern: AnchorablePattern,
+  text: string,
+  from: number,
+  end: number,
+): AnchoredMatch | undefined {
   const twin = from > 0;
   const engine = engineOf(twin ? pattern.afterOne() : pattern.re);
   const base = twin ? from - 1 : 0;
@@ -145,5 +150,7 @@ export function matchWithin(pattern: AnchorablePattern, text: string, from: numb
   // The twin's first character is the one before the pattern's match.
   const start = base + s0 + (twin ? 1 : 0);
   const matchEnd = base + e0;
-  return pattern.grouped && s1 >= 0 ? { start: base + s1, end: base + e1, matchEnd } : { start, end: matchEnd, matchEnd };
+  return pattern.grouped && s1 >= 0
+    ? { start: base + s1, end: base + e1, matchEnd }
+    : { start, end: matchEnd, matchEnd };
 }

@@ -86,7 +86,8 @@ export function compileRule(rule: Rule): CompiledRule {
       const re = RE2JS.compile(pattern.regex, flags);
       const prefixes = literalPrefixes(re);
       const segments = prefixes === undefined ? segmentPlan(re) : undefined;
-      const anchorable = prefixes === undefined && segments === undefined ? undefined : prepareAnchored(re, pattern.regex, flags);
+      const anchorable =
+        prefixes === undefined && segments === undefined ? undefined : prepareAnchored(re, pattern.regex, flags);
       return { kind: 'regex', re, source: pattern.regex, grouped: re.groupCount() > 0, prefixes, segments, anchorable };
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);

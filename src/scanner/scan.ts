@@ -81,7 +81,9 @@ export function scanValue(
 ): ScanOutcome {
   const limits = { ...DEFAULT_SCAN_LIMITS, ...options.limits };
   const state: ScanState = { limits, findings: [], perRule: new Map(), budget: limits.maxScanBytes, oversize: false };
-  const stack: { value: unknown; pointer: string; depth: number }[] = [{ value, pointer: options.pointer ?? '', depth: 0 }];
+  const stack: { value: unknown; pointer: string; depth: number }[] = [
+    { value, pointer: options.pointer ?? '', depth: 0 },
+  ];
   while (stack.length > 0) {
     const item = stack.pop() as { value: unknown; pointer: string; depth: number };
     if (typeof item.value === 'string') {
@@ -91,7 +93,9 @@ export function scanValue(
         state.oversize = true;
         continue;
       }
-      const entries = Array.isArray(item.value) ? item.value.map((v, i) => [String(i), v] as const) : Object.entries(item.value);
+      const entries = Array.isArray(item.value)
+        ? item.value.map((v, i) => [String(i), v] as const)
+        : Object.entries(item.value);
       // Reversed onto the stack, so strings are read (and findings reported) in document order.
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, child] = entries[i] as readonly [string, unknown];
@@ -103,7 +107,11 @@ export function scanValue(
       break;
     }
   }
-  return { findings: state.findings, oversize: state.oversize, scannedChars: limits.maxScanBytes - Math.max(0, state.budget) };
+  return {
+    findings: state.findings,
+    oversize: state.oversize,
+    scannedChars: limits.maxScanBytes - Math.max(0, state.budget),
+  };
 }
 
 function scanString(surface: CompiledSurface, original: string, pointer: string, state: ScanState): void {
@@ -126,14 +134,23 @@ function scanDecoded(surface: CompiledSurface, text: string, pointer: string, st
     state.budget -= segment.text.length;
     // Offsets of a finding in decoded text name the whole encoded span of the original string.
     matchGroups(surface, surface.decodeGroups, segment.text, state, (finding) => ({
-      ...finding, pointer, start: segment.start, end: segment.end, encoding: segment.encoding,
+      ...finding,
+      pointer,
+      start: segment.start,
+      end: segment.end,
+      encoding: segment.encoding,
     }));
     if (depth < state.limits.maxDecodeDepth) {
       const before = state.findings.length;
       scanDecoded(surface, segment.text, pointer, state, depth + 1);
       for (let i = before; i < state.findings.length; i++) {
         const f = state.findings[i] as RuleFinding;
-        state.findings[i] = { ...f, start: segment.start, end: segment.end, encoding: `${segment.encoding}+${f.encoding ?? ''}` };
+        state.findings[i] = {
+          ...f,
+          start: segment.start,
+          end: segment.end,
+          encoding: `${segment.encoding}+${f.encoding ?? ''}`,
+        };
       }
     }
   }
@@ -141,7 +158,13 @@ function scanDecoded(surface: CompiledSurface, text: string, pointer: string, st
 
 type Place = (finding: Omit<RuleFinding, 'pointer'>) => RuleFinding;
 
-function matchGroups(surface: CompiledSurface, groups: readonly RuleGroup[], text: string, state: ScanState, place: Place): void {
+function matchGroups(
+  surface: CompiledSurface,
+  groups: readonly RuleGroup[],
+  text: string,
+  state: ScanState,
+  place: Place,
+): void {
   const views = new Map<ViewKind, NormalizedView>();
   // Views that normalize to the same text share one keyword index and one prefix search.
   const indexes = new Map<string, TextIndex>();
@@ -165,7 +188,8 @@ function matchGroups(surface: CompiledSurface, groups: readonly RuleGroup[], tex
       }
       return built;
     };
-    if (!searches.has(viewText)) searches.set(viewText, searchPrefixes(surface.prefixes, viewText, state.limits.anchorMinChars));
+    if (!searches.has(viewText))
+      searches.set(viewText, searchPrefixes(surface.prefixes, viewText, state.limits.anchorMinChars));
     const hits = searches.get(viewText);
     for (const rule of candidates(group, { index, hits, prefixes: surface.prefixes })) {
       matchRule(rule, { surface, view, original: text, state, place, hits });
@@ -274,7 +298,11 @@ function matchRule(rule: CompiledRule, run: RuleRun): void {
   const severity = rule.rule.severity_on?.[surface.surface] ?? rule.rule.severity;
   for (const pattern of rule.patterns) {
     const anchors = anchorsOf(run.hits, pattern);
-    const spans = narrowedSpans(pattern, view.text, { anchors, long: run.hits !== undefined, max: limits.matchesPerRule * 4 });
+    const spans = narrowedSpans(pattern, view.text, {
+      anchors,
+      long: run.hits !== undefined,
+      max: limits.matchesPerRule * 4,
+    });
     for (const span of spans ?? spansOf(pattern, view.text, limits.matchesPerRule * 4)) {
       if (kept >= limits.matchesPerRule || (state.perRule.get(id) ?? 0) >= limits.findingsPerRule) return;
       if (state.findings.length >= limits.maxFindings) {
@@ -282,12 +310,20 @@ function matchRule(rule: CompiledRule, run: RuleRun): void {
         return;
       }
       const validator = rule.validate === undefined ? undefined : VALIDATOR_TABLE[rule.validate];
-      if (validator && !validator({ match: view.text.slice(span.start, span.end), text: view.text, start: span.start, end: span.end })) continue;
+      if (
+        validator &&
+        !validator({ match: view.text.slice(span.start, span.end), text: view.text, start: span.start, end: span.end })
+      )
+        continue;
       const { rule: r } = rule;
       state.findings.push(
         place({
-          rule: r.id, name: r.name, category: r.category, severity,
-          start: originalOffset(view, span.start), end: originalEnd(view, span.end, original),
+          rule: r.id,
+          name: r.name,
+          category: r.category,
+          severity,
+          start: originalOffset(view, span.start),
+          end: originalEnd(view, span.end, original),
         }),
       );
       kept++;
@@ -312,7 +348,12 @@ function narrowedSpans(
 }
 
 /** Like anchoredSpans, searching inside each segment; undefined when over the same budget. */
-function segmentSpans(pattern: AnchorablePattern, plan: SegmentPlan, text: string, max: number): { start: number; end: number }[] | undefined {
+function segmentSpans(
+  pattern: AnchorablePattern,
+  plan: SegmentPlan,
+  text: string,
+  max: number,
+): { start: number; end: number }[] | undefined {
   const spans: { start: number; end: number }[] = [];
   const started = performance.now();
   const budgetMs = 0.05 + (text.length * ANCHORED_NS_PER_CHAR) / 1e6;
@@ -365,7 +406,11 @@ function anchoredSpans(
 }
 
 /** Where a pattern matches, at most `max` spans (capture group 1 when the regex has one). */
-function* spansOf(pattern: CompiledRule['patterns'][number], text: string, max: number): Generator<{ start: number; end: number }> {
+function* spansOf(
+  pattern: CompiledRule['patterns'][number],
+  text: string,
+  max: number,
+): Generator<{ start: number; end: number }> {
   if (pattern.kind === 'contains') {
     const haystack = pattern.casefold ? text.toLowerCase() : text;
     // toLowerCase keeps the length of everything but a few letters (İ); where it does not, offsets are not trusted.

@@ -14,10 +14,12 @@ import { programOf } from './literal-prefixes.js';
 export interface SegmentPlan {
   /** 1 for the UTF-16 units a match may consume (past its lead character). */
   readonly alphabet: Uint8Array;
-  /** 1 for the units of which every match holds at least one. */
-  readonly required: Uint8Array;
+  /** Finds the characters of which every match holds at least one (global; a character class, linear). */
+  readonly required: RegExp;
   /** Characters before each run that a match may also take (its leading context). */
   readonly lead: 0 | 1 | 2;
+  /** Characters after each run that a match may also take (its trailing context). */
+  readonly trail: 0 | 1 | 2;
   /** The fewest characters a match has. */
   readonly minLength: number;
 }
@@ -27,7 +29,6 @@ const ALT = 1;
 const ALT_MATCH = 2;
 const MATCH = 6;
 const RUNE = 8;
-const RUNE1 = 9;
 const RUNE_ANY = 10;
 const RUNE_ANY_NOT_NL = 11;
 const FOLD_CASE = 1;
@@ -53,31 +54,72 @@ const REQUIRED_CANDIDATES: readonly { readonly lo: number; readonly hi: number }
 export function segmentPlan(re: RE2JS): SegmentPlan | undefined {
   const prog = programOf(re) as unknown as { inst: readonly Inst[]; start: number } | undefined;
   if (!prog) return undefined;
-  const first = firstReads(prog);
-  const reentered = [...first].some((pc) => reachableFromRunes(prog).has(pc));
-  for (const lead of [0, 1] as const) {
-    if (lead === 1 && reentered) break;
-    const alphabet = new Uint8Array(65536);
-    let astral = false;
-    let ok = true;
-    prog.inst.forEach((inst, pc) => {
-      if (!ok || !isRune(inst) || (lead === 1 && first.has(pc))) return;
-      const units = unitsOf(inst);
-      if (units === 'any') ok = false;
-      else {
-        for (const [lo, hi] of units.ranges) alphabet.fill(1, lo, hi + 1);
-        astral ||= units.astral;
-      }
-    });
+  // Instructions that only ever read a match's first character (not reachable once a character has been read).
+  const afterOne = reachableFromRunes(prog);
+  const first = new Set([...firstReads(prog)].filter((pc) => !afterOne.has(pc)));
+  const last = lastReads(prog);
+  const required = requiredClass(prog);
+  if (!required) return undefined;
+  // Try the alphabet of every instruction, then without the lead and/or trail characters.
+  for (const [lead, trail] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
+    if ((lead && first.size === 0) || (trail && last.size === 0)) continue;
+    const left = new Set<number>([...(lead ? first : []), ...(trail ? last : [])]);
+    const alphabet = alphabetOf(prog, left);
     // A run must end somewhere: an alphabet with spaces and newlines in it spans whole texts.
-    if (!ok || alphabet[0x20] === 1 || alphabet[0x0a] === 1) continue;
-    if (astral) alphabet.fill(1, 0xd800, 0xe000);
-    const required = requiredClass(prog);
-    if (!required) return undefined;
-    const mayBeAstral = lead === 1 && [...first].some((pc) => unitsOfAstral(prog.inst[pc] as Inst));
-    return { alphabet, required, lead: lead === 1 && mayBeAstral ? 2 : lead, minLength: shortestMatch(prog) };
+    if (!alphabet || alphabet[0x20] === 1 || alphabet[0x0a] === 1) continue;
+    const width = (set: Set<number>): 1 | 2 => ([...set].some((pc) => unitsOfAstral(prog.inst[pc] as Inst)) ? 2 : 1);
+    return {
+      alphabet,
+      required,
+      lead: lead ? width(first) : 0,
+      trail: trail ? width(last) : 0,
+      minLength: shortestMatch(prog),
+    };
   }
   return undefined;
+}
+
+/** The units the program's rune instructions read, but for `left`; undefined when one reads any character. */
+function alphabetOf(prog: { inst: readonly Inst[] }, left: ReadonlySet<number>): Uint8Array | undefined {
+  const alphabet = new Uint8Array(65536);
+  let astral = false;
+  for (let pc = 0; pc < prog.inst.length; pc++) {
+    const inst = prog.inst[pc] as Inst;
+    if (!isRune(inst) || left.has(pc)) continue;
+    const units = unitsOf(inst);
+    if (units === 'any') return undefined;
+    for (const [lo, hi] of units.ranges) alphabet.fill(1, lo, hi + 1);
+    astral ||= units.astral;
+  }
+  if (astral) alphabet.fill(1, 0xd800, 0xe000);
+  return alphabet;
+}
+
+/** Rune instructions after which a match can only end: nothing but zero-width steps lead from them to MATCH. */
+function lastReads(prog: { inst: readonly Inst[] }): Set<number> {
+  const found = new Set<number>();
+  prog.inst.forEach((inst, pc) => {
+    if (!isRune(inst)) return;
+    const seen = new Set<number>();
+    const stack = [inst.out];
+    let onlyMatch = true;
+    while (stack.length > 0 && onlyMatch) {
+      const at = stack.pop() as number;
+      if (seen.has(at)) continue;
+      seen.add(at);
+      const next = prog.inst[at];
+      if (!next || isRune(next)) onlyMatch = false;
+      else if (next.op === ALT || next.op === ALT_MATCH) stack.push(next.out, next.arg);
+      else if (next.op !== MATCH) stack.push(next.out);
+    }
+    if (onlyMatch) found.add(pc);
+  });
+  return found;
 }
 
 /** The rune instructions a match may begin with. */
@@ -145,7 +187,9 @@ function computeUnits(inst: Inst): Units {
       if (variants.has(0x6b)) variants.add(0x212a); // K (Kelvin)
       if (variants.has(0x73)) variants.add(0x17f); // ſ
     }
-    for (const v of variants) if (v > 0xffff) astral = true; else ranges.push([v, v]);
+    for (const v of variants)
+      if (v > 0xffff) astral = true;
+      else ranges.push([v, v]);
     return { ranges, astral };
   }
   for (let i = 0; i + 1 < runes.length; i += 2) {
@@ -162,13 +206,18 @@ function unitsOfAstral(inst: Inst): boolean {
   return units === 'any' || units.astral;
 }
 
-/** The first candidate class of which every match must read a character, as a bitmap; undefined if none. */
-function requiredClass(prog: { inst: readonly Inst[]; start: number }): Uint8Array | undefined {
+/** The first candidate class of which every match must read a character, as a search; undefined if none. */
+function requiredClass(prog: { inst: readonly Inst[]; start: number }): RegExp | undefined {
   for (const { lo, hi } of REQUIRED_CANDIDATES) {
     // Does the instruction read only characters of the class?
     const within = (inst: Inst): boolean => {
       const units = unitsOf(inst);
-      return units !== 'any' && !units.astral && units.ranges.length > 0 && units.ranges.every(([a, b]) => a >= lo && b <= hi);
+      return (
+        units !== 'any' &&
+        !units.astral &&
+        units.ranges.length > 0 &&
+        units.ranges.every(([a, b]) => a >= lo && b <= hi)
+      );
     };
     // Can a match be completed without reading one?
     const seen = new Set<number>();
@@ -186,9 +235,13 @@ function requiredClass(prog: { inst: readonly Inst[]; start: number }): Uint8Arr
       } else if (inst.op === ALT || inst.op === ALT_MATCH) stack.push(inst.out, inst.arg);
       else stack.push(inst.out);
     }
-    if (!matched) return new Uint8Array(65536).fill(1, lo, hi + 1);
+    if (!matched) return new RegExp(`[\\u${hex4(lo)}-\\u${hex4(hi)}]`, 'g');
   }
   return undefined;
+}
+
+function hex4(c: number): string {
+  return c.toString(16).padStart(4, '0');
 }
 
 /** The fewest characters on any path to a match (0–1 breadth-first search). */
@@ -201,7 +254,14 @@ function shortestMatch(prog: { inst: readonly Inst[]; start: number }): number {
     const inst = prog.inst[pc];
     if (!inst) continue;
     if (inst.op === MATCH) return here;
-    const edges: [number, number][] = isRune(inst) ? [[inst.out, 1]] : inst.op === ALT || inst.op === ALT_MATCH ? [[inst.out, 0], [inst.arg, 0]] : [[inst.out, 0]];
+    const edges: [number, number][] = isRune(inst)
+      ? [[inst.out, 1]]
+      : inst.op === ALT || inst.op === ALT_MATCH
+        ? [
+            [inst.out, 0],
+            [inst.arg, 0],
+          ]
+        : [[inst.out, 0]];
     for (const [to, cost] of edges) {
       const d = here + cost;
       if (d >= (distance.get(to) ?? Infinity)) continue;
@@ -213,25 +273,36 @@ function shortestMatch(prog: { inst: readonly Inst[]; start: number }): number {
   return 0;
 }
 
-/** The segments of `text` a match of the plan's regex may lie in, as [start, end) pairs. */
+/** Segments closer than this are searched as one window: a search costs more to start than to read this far. */
+const MERGE_GAP = 64;
+
+/**
+ * The windows of `text` a match of the plan's regex may lie in, as [start, end) pairs: each maximal run of alphabet
+ * characters that holds a required one (found by a native character-class search, so runs without one are never
+ * read), widened by the lead, kept when long enough for a match, and merged with a near neighbour.
+ */
 export function findSegments(plan: SegmentPlan, text: string): number[] {
   const out: number[] = [];
-  const { alphabet, required, lead, minLength } = plan;
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    while (i < n && alphabet[text.charCodeAt(i)] === 0) i++;
-    if (i >= n) break;
-    const runStart = i;
-    let holds = false;
-    while (i < n && alphabet[text.charCodeAt(i)] === 1) {
-      if (required[text.charCodeAt(i)] === 1) holds = true;
-      i++;
-    }
+  const { alphabet, lead, trail, minLength } = plan;
+  const required = new RegExp(plan.required.source, 'g');
+  let scanned = 0;
+  for (let found = required.exec(text); found !== null; found = required.exec(text)) {
+    const at = found.index;
+    if (at < scanned) continue;
+    // A required character outside the alphabet can only be a lead or trail character: the runs around it count.
+    const inRun = alphabet[text.charCodeAt(at)] === 1;
+    let runStart = at;
+    while (runStart > scanned && alphabet[text.charCodeAt(runStart - 1)] === 1) runStart--;
+    let runEnd = inRun ? at : at + 1;
+    while (runEnd < text.length && alphabet[text.charCodeAt(runEnd)] === 1) runEnd++;
+    scanned = runEnd;
+    required.lastIndex = runEnd;
     const start = Math.max(0, runStart - lead);
-    // The lead characters may be the required ones too.
-    for (let k = start; k < runStart && !holds; k++) if (required[text.charCodeAt(k)] === 1) holds = true;
-    if (holds && i - start >= minLength) out.push(start, i);
+    const end = Math.min(text.length, runEnd + trail);
+    if (end - start < minLength) continue;
+    const last = out.length - 1;
+    if (last > 0 && start - (out[last] as number) < MERGE_GAP) out[last] = Math.max(out[last] as number, end);
+    else out.push(start, end);
   }
   return out;
 }
