@@ -203,17 +203,21 @@ const ANCHOR_MIN_SPACING = 16;
 /** What one pass of the prefix automaton found in a string. */
 interface PrefixHits {
   readonly search: PrefixSearch;
-  /** Per slot: a regex's sorted start positions (undefined: too dense, run it whole); a keyword's 1 when it occurs. */
-  readonly anchors: (Int32Array | undefined)[];
+  /** Per regex slot: its hits in the order found (undefined: none), how many, and whether it went dense. */
+  readonly lists: (Int32Array | undefined)[];
+  readonly counts: Int32Array;
+  readonly dense: Uint8Array;
+  /** Per slot: 1 when a keyword's (or a prefix's) literal occurs. */
   readonly seen: Uint8Array;
 }
+
+const NO_ANCHORS = new Int32Array(0);
 
 /** One pass of the prefix automaton over `text`; undefined for strings too short for it to pay. */
 function searchPrefixes(search: PrefixSearch | undefined, text: string, minChars: number): PrefixHits | undefined {
   if (!search || text.length < minChars) return undefined;
   const limit = Math.ceil(text.length / ANCHOR_MIN_SPACING);
-  // Per regex slot: its hits so far (grown by doubling), how many, and whether it went dense.
-  const lists: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(search.slotCount).fill(undefined);
+  const lists = new Array<Int32Array | undefined>(search.slotCount);
   const counts = new Int32Array(search.slotCount);
   const dense = new Uint8Array(search.slotCount);
   const seen = new Uint8Array(search.slotCount);
@@ -229,7 +233,7 @@ function searchPrefixes(search: PrefixSearch | undefined, text: string, minChars
     }
     let list = lists[slot];
     if (list === undefined || count === list.length) {
-      const grown = new Int32Array(Math.min(limit, Math.max(64, count * 2)));
+      const grown = new Int32Array(Math.min(limit, Math.max(16, count * 2)));
       if (list) grown.set(list);
       lists[slot] = list = grown;
     }
@@ -237,17 +241,16 @@ function searchPrefixes(search: PrefixSearch | undefined, text: string, minChars
     counts[slot] = count + 1;
     return true;
   });
-  // Hits come in order of where each prefix ends; prefixes of other lengths and offsets interleave (and repeat).
-  const anchors = lists.map((list, slot) => {
-    if (dense[slot] === 1) return undefined;
-    return list === undefined ? new Int32Array(0) : list.subarray(0, counts[slot]).sort();
-  });
-  return { search, anchors, seen };
+  return { search, lists, counts, dense, seen };
 }
 
+/** Where a regex may start (sorted), or undefined when it is to run whole. */
 function anchorsOf(hits: PrefixHits | undefined, pattern: CompiledPattern): Int32Array | undefined {
   const slot = hits?.search.slots.get(pattern);
-  return slot === undefined ? undefined : hits?.anchors[slot];
+  if (hits === undefined || slot === undefined || hits.dense[slot] === 1) return undefined;
+  const list = hits.lists[slot];
+  // Hits come in order of where each prefix ends; prefixes of other lengths and offsets interleave (and repeat).
+  return list === undefined ? NO_ANCHORS : list.subarray(0, hits.counts[slot]).sort();
 }
 
 function isLowSurrogateOfPair(text: string, at: number): boolean {
