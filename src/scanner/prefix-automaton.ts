@@ -37,8 +37,34 @@ export function foldUnit(c: number): number {
 export function createPrefixAutomaton(literals: readonly Literal[]): PrefixAutomaton {
   // Character classes: every folded unit a literal uses gets its own class; every unit that folds to it shares it;
   // everything else is class 0.
+  // Literals of one non-ASCII unit (homoglyph and invisible-character keywords) are looked up per unit beside the
+  // trie: as classes of their own they would widen its whole table, for every string.
+  const unitLists: number[][] = [];
+  const unitIndex = new Int32Array(65536).fill(-1);
+  const trieLiterals = literals.filter((literal) => {
+    const c = literal.text.charCodeAt(0);
+    if (literal.text.length !== 1 || c < 0x80 || literal.offset !== 0) return true;
+    if (foldUnit(c) !== c) throw new RangeError(`literal ${JSON.stringify(literal.text)} is not folded`);
+    unitLists.push([literal.slot]);
+    return false;
+  });
+  if (unitLists.length > 0) {
+    const listOfFolded = new Map<number, number[]>();
+    for (const literal of literals) {
+      const c = literal.text.charCodeAt(0);
+      if (literal.text.length === 1 && c >= 0x80 && literal.offset === 0)
+        listOfFolded.set(c, [...(listOfFolded.get(c) ?? []), literal.slot]);
+    }
+    unitLists.length = 0;
+    const indexOfFolded = new Map<number, number>();
+    for (const [c, slots] of listOfFolded) {
+      indexOfFolded.set(c, unitLists.length);
+      unitLists.push(slots);
+    }
+    for (let c = 0x80; c < 65536; c++) unitIndex[c] = indexOfFolded.get(foldUnit(c)) ?? -1;
+  }
   const classOfFolded = new Map<number, number>();
-  for (const { text } of literals) {
+  for (const { text } of trieLiterals) {
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (foldUnit(c) !== c) throw new RangeError(`literal ${JSON.stringify(text)} is not folded`);
@@ -51,7 +77,7 @@ export function createPrefixAutomaton(literals: readonly Literal[]): PrefixAutom
   // The trie.
   const children: Map<number, number>[] = [new Map()];
   const outputs: { slot: number; length: number }[][] = [[]];
-  for (const { text, slot, offset } of literals) {
+  for (const { text, slot, offset } of trieLiterals) {
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const cls = classOf[text.charCodeAt(i)] as number;
@@ -96,6 +122,17 @@ export function createPrefixAutomaton(literals: readonly Literal[]): PrefixAutom
       }
     }
   }
+  // Outputs flattened, so the loop below reads typed arrays only: state → [first, first + count) of slot/back.
+  const outFirst = new Int32Array(states + 1);
+  for (let st = 0; st < states; st++) outFirst[st + 1] = (outFirst[st] as number) + (outputs[st] as unknown[]).length;
+  const outSlot = new Int32Array(outFirst[states] as number);
+  const outBack = new Int32Array(outFirst[states] as number);
+  outputs.forEach((list, st) => {
+    list.forEach(({ slot, length }, k) => {
+      outSlot[(outFirst[st] as number) + k] = slot;
+      outBack[(outFirst[st] as number) + k] = length - 1;
+    });
+  });
   const hasOutput = Uint8Array.from(outputs, (o) => (o.length > 0 ? 1 : 0));
   const slotCount = literals.reduce((most, { slot }) => Math.max(most, slot + 1), 0);
   return {
@@ -105,16 +142,23 @@ export function createPrefixAutomaton(literals: readonly Literal[]): PrefixAutom
       const live = hasOutput.slice();
       let state = 0;
       for (let i = 0; i < text.length; i++) {
-        state = delta[state * classes + (classOf[text.charCodeAt(i)] as number)] as number;
-        if (live[state] === 1) {
-          let anyLive = false;
-          for (const { slot, length } of outputs[state] as { slot: number; length: number }[]) {
-            if (muted[slot] === 1) continue;
-            if (onHit(i - length + 1, slot)) anyLive = true;
-            else muted[slot] = 1;
+        const c = text.charCodeAt(i);
+        if (c >= 0x80 && unitIndex[c] !== -1) {
+          for (const slot of unitLists[unitIndex[c] as number] as number[]) {
+            if (muted[slot] === 0 && !onHit(i, slot)) muted[slot] = 1;
           }
-          if (!anyLive) live[state] = 0;
         }
+        state = delta[state * classes + (classOf[c] as number)] as number;
+        if (live[state] === 0) continue;
+        let anyLive = false;
+        const last = outFirst[state + 1] as number;
+        for (let k = outFirst[state] as number; k < last; k++) {
+          const slot = outSlot[k] as number;
+          if (muted[slot] === 1) continue;
+          if (onHit(i - (outBack[k] as number), slot)) anyLive = true;
+          else muted[slot] = 1;
+        }
+        if (!anyLive) live[state] = 0;
       }
     },
   };
