@@ -65,8 +65,11 @@ export interface PrefixSearch {
 
 export interface CompiledSurface {
   readonly surface: Surface;
-  /** Shared by every surface of the rule set; undefined when no regex has prefixes and no keyword is ASCII. */
-  readonly prefixes: PrefixSearch | undefined;
+  /**
+   * The rule set's one prefix search, shared by every surface, built on first use unless built eagerly; undefined
+   * when no regex has prefixes and no rule has keywords.
+   */
+  prefixSearch(): PrefixSearch | undefined;
   readonly groups: readonly RuleGroup[];
   /** The same rules restricted to those that also read decoded text. */
   readonly decodeGroups: readonly RuleGroup[];
@@ -116,14 +119,20 @@ function viewOf(rule: Rule): ViewKind {
 }
 
 /** Groups compiled rules by surface and view, and builds each group's prefilter. */
-export function groupBySurface(rules: readonly CompiledRule[]): ReadonlyMap<Surface, CompiledSurface> {
+export function groupBySurface(
+  rules: readonly CompiledRule[],
+  options: { readonly lazyPrefixSearch?: boolean } = {},
+): ReadonlyMap<Surface, CompiledSurface> {
   const out = new Map<Surface, CompiledSurface>();
-  const prefixes = buildPrefixSearch(rules);
+  // Its tables take a few MB: a set built only to check short examples (one per rules file) never needs them.
+  let built: { search: PrefixSearch | undefined } | undefined;
+  const prefixSearch = (): PrefixSearch | undefined => (built ??= { search: buildPrefixSearch(rules) }).search;
+  if (options.lazyPrefixSearch !== true) prefixSearch();
   for (const surface of SURFACES) {
     const applicable = rules.filter((r) => r.rule.surfaces.includes(surface));
     out.set(surface, {
       surface,
-      prefixes,
+      prefixSearch,
       groups: buildGroups(applicable),
       decodeGroups: buildGroups(applicable.filter((r) => r.decode)),
     });

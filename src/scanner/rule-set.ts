@@ -14,8 +14,9 @@ export interface RuleSet {
   find(id: string): CompiledRule | undefined;
 }
 
-export function createRuleSet(rules: readonly CompiledRule[]): RuleSet {
-  const surfaces = groupBySurface(rules);
+/** `lazyPrefixSearch`: for a set that may only ever scan short strings (checking a file's examples). */
+export function createRuleSet(rules: readonly CompiledRule[], options: { readonly lazyPrefixSearch?: boolean } = {}): RuleSet {
+  const surfaces = groupBySurface(rules, options);
   const byId = new Map(rules.map((r) => [r.rule.id, r]));
   return {
     rules,
@@ -40,7 +41,10 @@ export interface ExampleFailure {
  * rule's first surface, together with the other rules given: a prefilter or normalization that hides a pattern
  * shows up here, not in production.
  */
-export function checkExamples(rules: readonly CompiledRule[], set: RuleSet = createRuleSet(rules)): ExampleFailure[] {
+export function checkExamples(
+  rules: readonly CompiledRule[],
+  set: RuleSet = createRuleSet(rules, { lazyPrefixSearch: true }),
+): ExampleFailure[] {
   const failures: ExampleFailure[] = [];
   for (const compiled of rules) {
     const { rule } = compiled;

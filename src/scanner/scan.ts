@@ -188,10 +188,12 @@ function matchGroups(
       }
       return built;
     };
-    if (!searches.has(viewText))
-      searches.set(viewText, searchPrefixes(surface.prefixes, viewText, state.limits.anchorMinChars));
+    if (!searches.has(viewText)) {
+      const long = viewText.length >= state.limits.anchorMinChars;
+      searches.set(viewText, long ? searchPrefixes(surface.prefixSearch(), viewText) : undefined);
+    }
     const hits = searches.get(viewText);
-    for (const rule of candidates(group, { index, hits, prefixes: surface.prefixes })) {
+    for (const rule of candidates(group, { index, hits })) {
       matchRule(rule, { surface, view, original: text, state, place, hits });
     }
   }
@@ -213,9 +215,9 @@ interface PrefixHits {
 
 const NO_ANCHORS = new Int32Array(0);
 
-/** One pass of the prefix automaton over `text`; undefined for strings too short for it to pay. */
-function searchPrefixes(search: PrefixSearch | undefined, text: string, minChars: number): PrefixHits | undefined {
-  if (!search || text.length < minChars) return undefined;
+/** One pass of the prefix automaton over `text` (a string long enough for it to pay). */
+function searchPrefixes(search: PrefixSearch | undefined, text: string): PrefixHits | undefined {
+  if (!search) return undefined;
   const limit = Math.ceil(text.length / ANCHOR_MIN_SPACING);
   const lists = new Array<Int32Array | undefined>(search.slotCount);
   const counts = new Int32Array(search.slotCount);
@@ -263,11 +265,10 @@ function isLowSurrogateOfPair(text: string, at: number): boolean {
 interface KeywordLookup {
   readonly index: () => TextIndex;
   readonly hits: PrefixHits | undefined;
-  readonly prefixes: PrefixSearch | undefined;
 }
 
 function keywordOccurs(keyword: string, lookup: KeywordLookup): boolean {
-  const slot = lookup.prefixes?.keywordSlots.get(keyword);
+  const slot = lookup.hits?.search.keywordSlots.get(keyword);
   // The automaton reads digits as 0, so it may say yes where indexOf would not: a rule runs more, never less.
   if (lookup.hits && slot !== undefined) return lookup.hits.seen[slot] === 1;
   return containsKeyword(lookup.index(), keyword);
