@@ -188,10 +188,10 @@ function matchGroups(
       }
       return built;
     };
-    if (!searches.has(viewText)) {
-      const long = viewText.length >= state.limits.anchorMinChars;
+    const long = viewText.length >= state.limits.anchorMinChars;
+    // Short strings look their keywords up in the keyword index: an automaton pass costs more there.
+    if (!searches.has(viewText))
       searches.set(viewText, long ? searchPrefixes(surface.prefixSearch(), viewText) : undefined);
-    }
     const hits = searches.get(viewText);
     for (const rule of candidates(group, { index, hits })) {
       matchRule(rule, { surface, view, original: text, state, place, hits });
@@ -205,27 +205,29 @@ const ANCHOR_MIN_SPACING = 16;
 /** What one pass of the prefix automaton found in a string. */
 interface PrefixHits {
   readonly search: PrefixSearch;
-  /** Per regex slot: its hits in the order found (undefined: none), how many, and whether it went dense. */
+  /** Per regex slot: its hits in the order found, how many, and whether it went dense. */
   readonly lists: (Int32Array | undefined)[];
   readonly counts: Int32Array;
   readonly dense: Uint8Array;
-  /** Per slot: 1 when a keyword's (or a prefix's) literal occurs. */
-  readonly seen: Uint8Array;
+  /** The keyword slots whose literal occurs, in the order first seen. */
+  readonly keywords: number[];
 }
 
 const NO_ANCHORS = new Int32Array(0);
 
-/** One pass of the prefix automaton over `text` (a string long enough for it to pay). */
+/** One pass of the prefix automaton over a long `text`: which keywords occur, and where each regex may start. */
 function searchPrefixes(search: PrefixSearch | undefined, text: string): PrefixHits | undefined {
   if (!search) return undefined;
+  const keywords: number[] = [];
   const limit = Math.ceil(text.length / ANCHOR_MIN_SPACING);
   const lists = new Array<Int32Array | undefined>(search.slotCount);
   const counts = new Int32Array(search.slotCount);
   const dense = new Uint8Array(search.slotCount);
-  const seen = new Uint8Array(search.slotCount);
   search.automaton.search(text, (start, slot) => {
-    seen[slot] = 1;
-    if (search.isPattern[slot] === 0) return false; // a keyword: seen once is all it needs
+    if (search.isPattern[slot] === 0) {
+      keywords.push(slot);
+      return false; // seen once is all a keyword needs
+    }
     // A start inside a surrogate pair is no start: the whole-string search steps over pairs.
     if (start < 0 || isLowSurrogateOfPair(text, start)) return true;
     const count = counts[slot] as number;
@@ -243,7 +245,7 @@ function searchPrefixes(search: PrefixSearch | undefined, text: string): PrefixH
     counts[slot] = count + 1;
     return true;
   });
-  return { search, lists, counts, dense, seen };
+  return { search, lists, counts, dense, keywords };
 }
 
 /** Where a regex may start (sorted), or undefined when it is to run whole. */
@@ -267,19 +269,20 @@ interface KeywordLookup {
   readonly hits: PrefixHits | undefined;
 }
 
-function keywordOccurs(keyword: string, lookup: KeywordLookup): boolean {
-  const slot = lookup.hits?.search.keywordSlots.get(keyword);
-  // The automaton reads digits as 0, so it may say yes where indexOf would not: a rule runs more, never less.
-  if (lookup.hits && slot !== undefined) return lookup.hits.seen[slot] === 1;
-  return containsKeyword(lookup.index(), keyword);
-}
-
-/** The rules of a group that may match its view: those without keywords, and those whose keyword occurs. */
+/**
+ * The rules of a group that may match its view, in the group's order: those without keywords, and those whose
+ * keyword occurs. On a long string the automaton's pass says which keywords occur (it reads digits as 0, so it may
+ * say yes where indexOf would not: a rule runs more, never less); otherwise, the keyword index.
+ */
 function candidates(group: RuleGroup, lookup: KeywordLookup): CompiledRule[] {
   const chosen = new Set<CompiledRule>(group.unfiltered);
+  const { hits } = lookup;
+  const seen = hits ? new Set(hits.keywords) : undefined;
   for (const [keyword, rules] of group.byKeyword) {
     if (rules.every((rule) => chosen.has(rule))) continue;
-    if (keywordOccurs(keyword, lookup)) for (const rule of rules) chosen.add(rule);
+    const slot = hits?.search.keywordSlots.get(keyword);
+    const occurs = seen && slot !== undefined ? seen.has(slot) : containsKeyword(lookup.index(), keyword);
+    if (occurs) for (const rule of rules) chosen.add(rule);
   }
   return [...chosen];
 }
