@@ -32,11 +32,24 @@ export function isInvisible(char: string): boolean {
   return INVISIBLE.test(char);
 }
 
-/** Builds the normalized view of `text`. */
-export function normalizeText(text: string, options: NormalizeOptions): NormalizedView {
-  if ((!options.nfkc && !options.stripInvisible) || ALL_ASCII.test(text)) return { text, map: undefined };
+/**
+ * What the views of one string share: whether it is ASCII, holds invisible characters, is its own NFKC. Each is
+ * a pass over the string, asked once however many views are built.
+ */
+export interface TextFacts {
+  ascii?: boolean;
+  invisible?: boolean;
+  nfkcSame?: boolean;
+}
+
+/** Builds the normalized view of `text` (`facts`: shared with the string's other views). */
+export function normalizeText(text: string, options: NormalizeOptions, facts: TextFacts = {}): NormalizedView {
+  if (!options.nfkc && !options.stripInvisible) return { text, map: undefined };
+  if ((facts.ascii ??= ALL_ASCII.test(text))) return { text, map: undefined };
   // Most non-ASCII text (any script, written normally) is already in normal form: two native passes prove it.
-  if ((!options.stripInvisible || !INVISIBLE.test(text)) && (!options.nfkc || text.normalize('NFKC') === text)) {
+  const noInvisible = (): boolean => !(facts.invisible ??= INVISIBLE.test(text));
+  const nfkcSame = (): boolean => (facts.nfkcSame ??= text.normalize('NFKC') === text);
+  if ((!options.stripInvisible || noInvisible()) && (!options.nfkc || nfkcSame())) {
     return { text, map: undefined };
   }
   const out: string[] = [];

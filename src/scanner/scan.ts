@@ -8,7 +8,7 @@ import { type AnchorablePattern, matchAt, matchWithin } from './anchored-match.j
 import type { CompiledPattern, CompiledRule, CompiledSurface, PrefixSearch, RuleGroup, ViewKind } from './compile.js';
 import { findEncodedSegments } from './decode.js';
 import { type TextIndex, containsKeyword, indexText } from './keyword-filter.js';
-import { type NormalizedView, normalizeText, originalEnd, originalOffset } from './normalize.js';
+import { type NormalizedView, type TextFacts, normalizeText, originalEnd, originalOffset } from './normalize.js';
 import type { Severity } from './rule-schema.js';
 import { type SegmentPlan, findSegments } from './segments.js';
 import { VALIDATOR_TABLE } from './validators.js';
@@ -166,6 +166,7 @@ function matchGroups(
   place: Place,
 ): void {
   const views = new Map<ViewKind, NormalizedView>();
+  const facts: TextFacts = {};
   // Views that normalize to the same text share one keyword index and one prefix search.
   const indexes = new Map<string, TextIndex>();
   const searches = new Map<string, PrefixHits | undefined>();
@@ -176,7 +177,11 @@ function matchGroups(
     }
     let view = views.get(group.view);
     if (!view) {
-      view = normalizeText(text, { nfkc: group.view.startsWith('nfkc'), stripInvisible: group.view.endsWith('strip') });
+      view = normalizeText(
+        text,
+        { nfkc: group.view.startsWith('nfkc'), stripInvisible: group.view.endsWith('strip') },
+        facts,
+      );
       views.set(group.view, view);
     }
     const viewText = view.text;
