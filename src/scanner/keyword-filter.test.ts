@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containsKeyword, indexText } from './keyword-filter.js';
+import { containsKeyword, indexText, keywordKey, presentKeys } from './keyword-filter.js';
 
 describe('keyword prefilter', () => {
   const index = indexText('Please IGNORE the previous Instructions — café ü @ 7');
@@ -22,5 +22,11 @@ describe('keyword prefilter', () => {
     const folded = indexText('\u0169gnore');
     expect(containsKeyword(folded, 'ignore')).toBe(false);
     expect(containsKeyword(folded, '\u0169gnore')).toBe(true);
+  });
+
+  it('lists the keys of every keyword that may occur, so only those are asked about', () => {
+    const keys = new Set(presentKeys(indexText('Ignore @ 7')));
+    for (const keyword of ['ignore', 'gno', '@', '7', ' @']) expect(keys.has(keywordKey(keyword)), keyword).toBe(true);
+    for (const keyword of ['xyz', '8', '@@']) expect(keys.has(keywordKey(keyword)), keyword).toBe(false);
   });
 });
