@@ -135,44 +135,32 @@ export function createPrefixAutomaton(literals: readonly Literal[]): PrefixAutom
   });
   const hasOutput = Uint8Array.from(outputs, (o) => (o.length > 0 ? 1 : 0));
   const slotCount = literals.reduce((most, { slot }) => Math.max(most, slot + 1), 0);
-  const muted = new Uint8Array(slotCount);
-  const dead = new Uint8Array(states);
   return {
     search(text, onHit) {
-      // Scratch kept between searches (a search never runs inside another), reset from what this one touched:
-      // short strings, the most common, then cost no allocation.
-      const touchedSlots: number[] = [];
-      const touchedStates: number[] = [];
-      const mute = (slot: number): void => {
-        muted[slot] = 1;
-        touchedSlots.push(slot);
-      };
+      const muted = new Uint8Array(slotCount);
+      // States with a slot still listening; one whose every slot is muted drops out for the rest of this search.
+      const live = hasOutput.slice();
+      const n = text.length;
       let state = 0;
-      for (let i = 0; i < text.length; i++) {
+      for (let i = 0; i < n; i++) {
         const c = text.charCodeAt(i);
         if (c >= 0x80 && unitIndex[c] !== -1) {
           for (const slot of unitLists[unitIndex[c] as number] as number[]) {
-            if (muted[slot] === 0 && !onHit(i, slot)) mute(slot);
+            if (muted[slot] === 0 && !onHit(i, slot)) muted[slot] = 1;
           }
         }
         state = delta[state * classes + (classOf[c] as number)] as number;
-        // A state whose every slot is muted stops being looked at, for the rest of this search.
-        if (hasOutput[state] === 0 || dead[state] === 1) continue;
+        if (live[state] === 0) continue;
         let anyLive = false;
         const last = outFirst[state + 1] as number;
         for (let k = outFirst[state] as number; k < last; k++) {
           const slot = outSlot[k] as number;
           if (muted[slot] === 1) continue;
           if (onHit(i - (outBack[k] as number), slot)) anyLive = true;
-          else mute(slot);
+          else muted[slot] = 1;
         }
-        if (!anyLive) {
-          dead[state] = 1;
-          touchedStates.push(state);
-        }
+        if (!anyLive) live[state] = 0;
       }
-      for (const slot of touchedSlots) muted[slot] = 0;
-      for (const st of touchedStates) dead[st] = 0;
     },
   };
 }

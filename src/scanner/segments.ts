@@ -16,6 +16,8 @@ export interface SegmentPlan {
   readonly alphabet: Uint8Array;
   /** Finds the characters of which every match holds at least one (global; a character class, linear). */
   readonly required: RegExp;
+  /** Further classes every match holds one of (a segment without one is skipped): 1 for their units. */
+  readonly alsoRequired: readonly Uint8Array[];
   /** Characters before each run that a match may also take (its leading context). */
   readonly lead: 0 | 1 | 2;
   /** Characters after each run that a match may also take (its trailing context). */
@@ -43,11 +45,15 @@ interface Inst {
 const isRune = (inst: Inst): boolean => inst.op >= RUNE && inst.op <= RUNE_ANY_NOT_NL;
 
 /** Candidate required classes (UTF-16 unit intervals), rarest in ordinary traffic first. */
-const REQUIRED_CANDIDATES: readonly { readonly lo: number; readonly hi: number }[] = [
-  { lo: 0x80, hi: 0xffff }, // non-ASCII
-  { lo: 0x40, hi: 0x40 }, // @
-  { lo: 0x3a, hi: 0x3a }, // :
-  { lo: 0x30, hi: 0x39 }, // digits
+const REQUIRED_CANDIDATES: readonly (readonly (readonly [number, number])[])[] = [
+  [[0x80, 0xffff]], // non-ASCII
+  [[0x40, 0x40]], // @
+  [[0x3a, 0x3a]], // :
+  [[0x30, 0x39]], // digits
+  [
+    [0x41, 0x5a],
+    [0x61, 0x7a],
+  ], // ASCII letters: only ever checked besides a rarer one
 ];
 
 /** The plan for `re`, or undefined when segments would not be narrower than the whole string. */
@@ -58,7 +64,7 @@ export function segmentPlan(re: RE2JS): SegmentPlan | undefined {
   const afterOne = reachableFromRunes(prog);
   const first = new Set([...firstReads(prog)].filter((pc) => !afterOne.has(pc)));
   const last = lastReads(prog);
-  const required = requiredClass(prog);
+  const required = requiredClasses(prog);
   if (!required) return undefined;
   // Try the alphabet of every instruction, then without the lead and/or trail characters.
   for (const [lead, trail] of [
@@ -75,7 +81,8 @@ export function segmentPlan(re: RE2JS): SegmentPlan | undefined {
     const width = (set: Set<number>): 1 | 2 => ([...set].some((pc) => unitsOfAstral(prog.inst[pc] as Inst)) ? 2 : 1);
     return {
       alphabet,
-      required,
+      required: required.first,
+      alsoRequired: required.others,
       lead: lead ? width(first) : 0,
       trail: trail ? width(last) : 0,
       minLength: shortestMatch(prog),
@@ -206,38 +213,57 @@ function unitsOfAstral(inst: Inst): boolean {
   return units === 'any' || units.astral;
 }
 
-/** The first candidate class of which every match must read a character, as a search; undefined if none. */
-function requiredClass(prog: { inst: readonly Inst[]; start: number }): RegExp | undefined {
-  for (const { lo, hi } of REQUIRED_CANDIDATES) {
-    // Does the instruction read only characters of the class?
-    const within = (inst: Inst): boolean => {
-      const units = unitsOf(inst);
-      return (
-        units !== 'any' &&
-        !units.astral &&
-        units.ranges.length > 0 &&
-        units.ranges.every(([a, b]) => a >= lo && b <= hi)
-      );
-    };
-    // Can a match be completed without reading one?
-    const seen = new Set<number>();
-    const stack = [prog.start];
-    let matched = false;
-    while (stack.length > 0 && !matched) {
-      const pc = stack.pop() as number;
-      if (seen.has(pc)) continue;
-      seen.add(pc);
-      const inst = prog.inst[pc];
-      if (!inst) continue;
-      if (inst.op === MATCH) matched = true;
-      else if (isRune(inst)) {
-        if (!within(inst)) stack.push(inst.out);
-      } else if (inst.op === ALT || inst.op === ALT_MATCH) stack.push(inst.out, inst.arg);
-      else stack.push(inst.out);
-    }
-    if (!matched) return new RegExp(`[\\u${hex4(lo)}-\\u${hex4(hi)}]`, 'g');
+/**
+ * The candidate classes of which every match must read a character, rarest first: the first as a search, the
+ * others as bitmaps; undefined if none but ASCII letters (which occur everywhere).
+ */
+function requiredClasses(prog: {
+  inst: readonly Inst[];
+  start: number;
+}): { first: RegExp; others: Uint8Array[] } | undefined {
+  const found = REQUIRED_CANDIDATES.filter((ranges) => isRequired(prog, ranges));
+  const [first, ...others] = found;
+  if (!first || (first[0] as [number, number])[0] === 0x41) return undefined;
+  const members = first.map(([lo, hi]) => `\\u${hex4(lo)}-\\u${hex4(hi)}`).join('');
+  const bitmaps = others.map((ranges) => {
+    const bitmap = new Uint8Array(65536);
+    for (const [lo, hi] of ranges) bitmap.fill(1, lo, hi + 1);
+    return bitmap;
+  });
+  return { first: new RegExp(`[${members}]`, 'g'), others: bitmaps };
+}
+
+/** Whether every match must read a character of `ranges`. */
+function isRequired(
+  prog: { inst: readonly Inst[]; start: number },
+  ranges: readonly (readonly [number, number])[],
+): boolean {
+  // Does the instruction read only characters of the class?
+  const within = (inst: Inst): boolean => {
+    const units = unitsOf(inst);
+    return (
+      units !== 'any' &&
+      !units.astral &&
+      units.ranges.length > 0 &&
+      units.ranges.every(([a, b]) => ranges.some(([lo, hi]) => a >= lo && b <= hi))
+    );
+  };
+  // Can a match be completed without reading one?
+  const seen = new Set<number>();
+  const stack = [prog.start];
+  while (stack.length > 0) {
+    const pc = stack.pop() as number;
+    if (seen.has(pc)) continue;
+    seen.add(pc);
+    const inst = prog.inst[pc];
+    if (!inst) continue;
+    if (inst.op === MATCH) return false;
+    if (isRune(inst)) {
+      if (!within(inst)) stack.push(inst.out);
+    } else if (inst.op === ALT || inst.op === ALT_MATCH) stack.push(inst.out, inst.arg);
+    else stack.push(inst.out);
   }
-  return undefined;
+  return true;
 }
 
 function hex4(c: number): string {
@@ -273,6 +299,13 @@ function shortestMatch(prog: { inst: readonly Inst[]; start: number }): number {
   return 0;
 }
 
+function holdsAll(classes: readonly Uint8Array[], text: string, start: number, end: number): boolean {
+  return classes.every((bitmap) => {
+    for (let i = start; i < end; i++) if (bitmap[text.charCodeAt(i)] === 1) return true;
+    return false;
+  });
+}
+
 /** Segments closer than this are searched as one window: a search costs more to start than to read this far. */
 const MERGE_GAP = 64;
 
@@ -299,7 +332,7 @@ export function findSegments(plan: SegmentPlan, text: string): number[] {
     required.lastIndex = runEnd;
     const start = Math.max(0, runStart - lead);
     const end = Math.min(text.length, runEnd + trail);
-    if (end - start < minLength) continue;
+    if (end - start < minLength || !holdsAll(plan.alsoRequired, text, start, end)) continue;
     const last = out.length - 1;
     if (last > 0 && start - (out[last] as number) < MERGE_GAP) out[last] = Math.max(out[last] as number, end);
     else out.push(start, end);
