@@ -188,12 +188,7 @@ function computeUnits(inst: Inst): Units {
   if (runes.length === 1) {
     const r = runes[0] as number;
     const variants = new Set([r]);
-    if ((inst.arg & FOLD_CASE) !== 0 && r <= 0xffff) {
-      const s = String.fromCharCode(r);
-      for (const v of [s.toLowerCase(), s.toUpperCase()]) if (v.length === 1) variants.add(v.charCodeAt(0));
-      if (variants.has(0x6b)) variants.add(0x212a); // K (Kelvin)
-      if (variants.has(0x73)) variants.add(0x17f); // ſ
-    }
+    if ((inst.arg & FOLD_CASE) !== 0 && r <= 0xffff) for (const v of caseOrbit(r)) variants.add(v);
     for (const v of variants)
       if (v > 0xffff) astral = true;
       else ranges.push([v, v]);
@@ -206,6 +201,32 @@ function computeUnits(inst: Inst): Units {
     if (lo <= 0xffff) ranges.push([lo, Math.min(hi, 0xffff)]);
   }
   return { ranges, astral };
+}
+
+let orbits: { byUpper: Map<string, number[]>; byLower: Map<string, number[]> } | undefined;
+
+/**
+ * The BMP units a case-folded rune also matches: those with the same upper case or the same lower case (σ ς Σ,
+ * k K K, s S ſ, µ μ Μ …), a superset of Unicode's simple case folding that re2js follows.
+ */
+function caseOrbit(rune: number): number[] {
+  if (!orbits) {
+    const byUpper = new Map<string, number[]>();
+    const byLower = new Map<string, number[]>();
+    const add = (map: Map<string, number[]>, key: string, c: number): void => {
+      const list = map.get(key);
+      if (list) list.push(c);
+      else map.set(key, [c]);
+    };
+    for (let c = 0; c < 0xd800; c++) {
+      const s = String.fromCharCode(c);
+      add(byUpper, s.toUpperCase(), c);
+      add(byLower, s.toLowerCase(), c);
+    }
+    orbits = { byUpper, byLower };
+  }
+  const s = String.fromCharCode(rune);
+  return [...(orbits.byUpper.get(s.toUpperCase()) ?? []), ...(orbits.byLower.get(s.toLowerCase()) ?? [])];
 }
 
 function unitsOfAstral(inst: Inst): boolean {
