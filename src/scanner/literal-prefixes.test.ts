@@ -1,6 +1,7 @@
 import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
-import { literalPrefixes, programOf } from './literal-prefixes.js';
+import { literalPrefixes } from './literal-prefixes.js';
+import { programOf } from './re2-program.js';
 import { createPrefixAutomaton, foldUnit } from './prefix-automaton.js';
 
 /** Prefixes as "text" (offset 0) or "text@offset", sorted. */

@@ -16,6 +16,7 @@
  */
 import type { RE2JS } from 're2js';
 import { foldUnit } from './prefix-automaton.js';
+import { type Inst, Op, type Prog, isZeroWidth, programOf, readsCharacter, walk } from './re2-program.js';
 
 /** A folded string that every match of the pattern holds at `offset` (UTF-16 units) from its start. */
 export interface LiteralPrefix {
@@ -35,36 +36,6 @@ const MAX_PREFIXES = 48;
 const MAX_CLASS = 12;
 /** Wide characters that may be skipped before the first literal one (left context, a letter pair before digits). */
 const MAX_SKIPPED = 2;
-
-// re2js Inst opcodes (re2js is pinned exactly; literal-prefixes.test.ts and anchored-match.test.ts check them).
-const ALT = 1;
-const ALT_MATCH = 2;
-const CAPTURE = 3;
-const EMPTY_WIDTH = 4;
-const FAIL = 5;
-const NOP = 7;
-const RUNE = 8;
-const RUNE1 = 9;
-const RUNE_ANY = 10;
-const RUNE_ANY_NOT_NL = 11;
-
-interface Inst {
-  readonly op: number;
-  readonly out: number;
-  readonly arg: number;
-  readonly runes: Int32Array;
-}
-
-interface Prog {
-  readonly inst: readonly Inst[];
-  readonly start: number;
-}
-
-/** The program of a compiled pattern (re2js internals; undefined if they are not what this module expects). */
-export function programOf(re: RE2JS): Prog | undefined {
-  const prog = (re as unknown as { re2Input?: { prog?: Prog } }).re2Input?.prog;
-  return prog && Array.isArray(prog.inst) && typeof prog.start === 'number' ? prog : undefined;
-}
 
 /** The folded form of one ASCII character, as the prefix automaton reads text (prefix-automaton.ts foldUnit). */
 function foldChar(c: string): string {
@@ -153,60 +124,37 @@ function stepPrefix(
   { lead, pcs, forced }: { lead: Lead; pcs: ReadonlySet<number>; forced: number },
   next: Frontier,
 ): 'stop' | 'ok' {
-  const seen = new Set<number>();
-  const stack = [...pcs];
   const moves: { lead: Lead; out: number }[] = [];
-  while (stack.length > 0) {
-    const pc = stack.pop() as number;
-    if (seen.has(pc)) continue;
-    seen.add(pc);
-    const inst = prog.inst[pc];
-    if (!inst) return 'stop';
-    switch (inst.op) {
-      case ALT:
-      case ALT_MATCH:
-        stack.push(inst.out, inst.arg);
-        break;
-      case CAPTURE:
-      case EMPTY_WIDTH:
-      case NOP:
-        stack.push(inst.out);
-        break;
-      case FAIL:
-        break;
-      case RUNE:
-      case RUNE1:
-      case RUNE_ANY:
-      case RUNE_ANY_NOT_NL: {
-        const chars = inst.op === RUNE || inst.op === RUNE1 ? foldedChars(inst) : undefined;
-        if (forced > 0 && lead.skipped < forced) {
-          // Told to skip this character whatever it is.
-          const skipped = lead.skipped + 1;
-          moves.push({ lead: { offset: lead.offset + 1, text: '', skipped }, out: inst.out });
-          if (mayBeAstral(inst)) moves.push({ lead: { offset: lead.offset + 2, text: '', skipped }, out: inst.out });
-        } else if (chars) {
-          for (const char of chars) moves.push({ lead: { ...lead, text: lead.text + char }, out: inst.out });
-        } else if (forced === 0 && lead.text === '' && lead.skipped < MAX_SKIPPED) {
-          // A wide character before the first literal one: skip it (two units if it may be astral).
-          const skipped = lead.skipped + 1;
-          moves.push({ lead: { offset: lead.offset + 1, text: '', skipped }, out: inst.out });
-          if (mayBeAstral(inst)) moves.push({ lead: { offset: lead.offset + 2, text: '', skipped }, out: inst.out });
-        } else {
-          return 'stop';
-        }
-        break;
-      }
-      default:
-        return 'stop'; // MATCH (6), lookbehind, or an opcode this module does not know
+  let stop = false;
+  walk(prog, [...pcs], (inst) => {
+    if (inst && isZeroWidth(inst)) return true;
+    if (inst?.op === Op.FAIL) return false;
+    // MATCH, lookbehind, an opcode this module does not know, or no instruction: the path ends here.
+    if (!inst || !readsCharacter(inst)) {
+      stop = true;
+      return false;
     }
-  }
-  if (seen.size === 0) return 'stop';
+    const chars = inst.op === Op.RUNE || inst.op === Op.RUNE1 ? foldedChars(inst) : undefined;
+    const skip = (): void => {
+      const skipped = lead.skipped + 1;
+      moves.push({ lead: { offset: lead.offset + 1, text: '', skipped }, out: inst.out });
+      if (mayBeAstral(inst)) moves.push({ lead: { offset: lead.offset + 2, text: '', skipped }, out: inst.out });
+    };
+    if (forced > 0 && lead.skipped < forced)
+      skip(); // told to skip this character whatever it is
+    else if (chars) for (const char of chars) moves.push({ lead: { ...lead, text: lead.text + char }, out: inst.out });
+    else if (forced === 0 && lead.text === '' && lead.skipped < MAX_SKIPPED)
+      skip(); // a wide one before any literal
+    else stop = true;
+    return false;
+  });
+  if (stop || pcs.size === 0) return 'stop';
   for (const move of moves) advance(next, move.lead, move.out);
   return 'ok';
 }
 
 function mayBeAstral(inst: Inst): boolean {
-  if (inst.op === RUNE_ANY || inst.op === RUNE_ANY_NOT_NL) return true;
+  if (inst.op === Op.RUNE_ANY || inst.op === Op.RUNE_ANY_NOT_NL) return true;
   const { runes } = inst;
   if (runes.length === 1) return (runes[0] as number) > 0xffff;
   return (runes[runes.length - 1] as number) > 0xffff;

@@ -9,7 +9,7 @@
  * program reads it only as its first character, it is left out and each segment starts one character early.
  */
 import type { RE2JS } from 're2js';
-import { programOf } from './literal-prefixes.js';
+import { FOLD_CASE, type Inst, Op, type Prog, programOf, readsCharacter, walk } from './re2-program.js';
 
 export interface SegmentPlan {
   /** 1 for the UTF-16 units a match may consume (past its lead character). */
@@ -26,24 +26,6 @@ export interface SegmentPlan {
   readonly minLength: number;
 }
 
-// re2js Inst opcodes (see literal-prefixes.ts).
-const ALT = 1;
-const ALT_MATCH = 2;
-const MATCH = 6;
-const RUNE = 8;
-const RUNE_ANY = 10;
-const RUNE_ANY_NOT_NL = 11;
-const FOLD_CASE = 1;
-
-interface Inst {
-  readonly op: number;
-  readonly out: number;
-  readonly arg: number;
-  readonly runes: Int32Array;
-}
-
-const isRune = (inst: Inst): boolean => inst.op >= RUNE && inst.op <= RUNE_ANY_NOT_NL;
-
 /** Candidate required classes (UTF-16 unit intervals), rarest in ordinary traffic first. */
 const REQUIRED_CANDIDATES: readonly (readonly (readonly [number, number])[])[] = [
   [[0x80, 0xffff]], // non-ASCII
@@ -58,7 +40,7 @@ const REQUIRED_CANDIDATES: readonly (readonly (readonly [number, number])[])[] =
 
 /** The plan for `re`, or undefined when segments would not be narrower than the whole string. */
 export function segmentPlan(re: RE2JS): SegmentPlan | undefined {
-  const prog = programOf(re) as unknown as { inst: readonly Inst[]; start: number } | undefined;
+  const prog = programOf(re);
   if (!prog) return undefined;
   // Instructions that only ever read a match's first character (not reachable once a character has been read).
   const afterOne = reachableFromRunes(prog);
@@ -92,12 +74,12 @@ export function segmentPlan(re: RE2JS): SegmentPlan | undefined {
 }
 
 /** The units the program's rune instructions read, but for `left`; undefined when one reads any character. */
-function alphabetOf(prog: { inst: readonly Inst[] }, left: ReadonlySet<number>): Uint8Array | undefined {
+function alphabetOf(prog: Prog, left: ReadonlySet<number>): Uint8Array | undefined {
   const alphabet = new Uint8Array(65536);
   let astral = false;
   for (let pc = 0; pc < prog.inst.length; pc++) {
     const inst = prog.inst[pc] as Inst;
-    if (!isRune(inst) || left.has(pc)) continue;
+    if (!readsCharacter(inst) || left.has(pc)) continue;
     const units = unitsOf(inst);
     if (units === 'any') return undefined;
     for (const [lo, hi] of units.ranges) alphabet.fill(1, lo, hi + 1);
@@ -108,62 +90,40 @@ function alphabetOf(prog: { inst: readonly Inst[] }, left: ReadonlySet<number>):
 }
 
 /** Rune instructions after which a match can only end: nothing but zero-width steps lead from them to MATCH. */
-function lastReads(prog: { inst: readonly Inst[] }): Set<number> {
+function lastReads(prog: Prog): Set<number> {
   const found = new Set<number>();
   prog.inst.forEach((inst, pc) => {
-    if (!isRune(inst)) return;
-    const seen = new Set<number>();
-    const stack = [inst.out];
+    if (!readsCharacter(inst)) return;
     let onlyMatch = true;
-    while (stack.length > 0 && onlyMatch) {
-      const at = stack.pop() as number;
-      if (seen.has(at)) continue;
-      seen.add(at);
-      const next = prog.inst[at];
-      if (!next || isRune(next)) onlyMatch = false;
-      else if (next.op === ALT || next.op === ALT_MATCH) stack.push(next.out, next.arg);
-      else if (next.op !== MATCH) stack.push(next.out);
-    }
+    walk(prog, [inst.out], (next) => {
+      if (next?.op === Op.MATCH) return false;
+      if (!next || readsCharacter(next)) onlyMatch = false;
+      return onlyMatch;
+    });
     if (onlyMatch) found.add(pc);
   });
   return found;
 }
 
 /** The rune instructions a match may begin with. */
-function firstReads(prog: { inst: readonly Inst[]; start: number }): Set<number> {
+function firstReads(prog: Prog): Set<number> {
   const found = new Set<number>();
-  const seen = new Set<number>();
-  const stack = [prog.start];
-  while (stack.length > 0) {
-    const pc = stack.pop() as number;
-    if (seen.has(pc)) continue;
-    seen.add(pc);
-    const inst = prog.inst[pc];
-    if (!inst) continue;
-    if (isRune(inst)) found.add(pc);
-    else if (inst.op === ALT || inst.op === ALT_MATCH) stack.push(inst.out, inst.arg);
-    else if (inst.op !== MATCH) stack.push(inst.out);
-  }
+  walk(prog, [prog.start], (inst, pc) => {
+    if (inst && readsCharacter(inst)) found.add(pc);
+    return inst !== undefined && !readsCharacter(inst) && inst.op !== Op.MATCH;
+  });
   return found;
 }
 
 /** Instructions reachable after some character has been read. */
-function reachableFromRunes(prog: { inst: readonly Inst[] }): Set<number> {
-  const seen = new Set<number>();
-  const stack: number[] = [];
-  prog.inst.forEach((inst) => {
-    if (isRune(inst)) stack.push(inst.out);
+function reachableFromRunes(prog: Prog): Set<number> {
+  const reached = new Set<number>();
+  const starts = prog.inst.filter(readsCharacter).map((inst) => inst.out);
+  walk(prog, starts, (_, pc) => {
+    reached.add(pc);
+    return true;
   });
-  while (stack.length > 0) {
-    const pc = stack.pop() as number;
-    if (seen.has(pc)) continue;
-    seen.add(pc);
-    const inst = prog.inst[pc];
-    if (!inst || inst.op === MATCH) continue;
-    if (inst.op === ALT || inst.op === ALT_MATCH) stack.push(inst.out, inst.arg);
-    else stack.push(inst.out);
-  }
-  return seen;
+  return reached;
 }
 
 /** What a rune instruction reads: BMP ranges (inclusive) and whether anything beyond the BMP. */
@@ -181,7 +141,7 @@ function unitsOf(inst: Inst): Units {
 }
 
 function computeUnits(inst: Inst): Units {
-  if (inst.op === RUNE_ANY || inst.op === RUNE_ANY_NOT_NL) return 'any';
+  if (inst.op === Op.RUNE_ANY || inst.op === Op.RUNE_ANY_NOT_NL) return 'any';
   const ranges: [number, number][] = [];
   let astral = false;
   const { runes } = inst;
@@ -270,21 +230,12 @@ function isRequired(
     );
   };
   // Can a match be completed without reading one?
-  const seen = new Set<number>();
-  const stack = [prog.start];
-  while (stack.length > 0) {
-    const pc = stack.pop() as number;
-    if (seen.has(pc)) continue;
-    seen.add(pc);
-    const inst = prog.inst[pc];
-    if (!inst) continue;
-    if (inst.op === MATCH) return false;
-    if (isRune(inst)) {
-      if (!within(inst)) stack.push(inst.out);
-    } else if (inst.op === ALT || inst.op === ALT_MATCH) stack.push(inst.out, inst.arg);
-    else stack.push(inst.out);
-  }
-  return true;
+  let matched = false;
+  walk(prog, [prog.start], (inst) => {
+    if (!inst || inst.op === Op.MATCH) matched = true; // no instruction: anything could happen there
+    return !matched && !(readsCharacter(inst as Inst) && within(inst as Inst));
+  });
+  return !matched;
 }
 
 function hex4(c: number): string {
@@ -292,7 +243,7 @@ function hex4(c: number): string {
 }
 
 /** The fewest characters on any path to a match (0–1 breadth-first search). */
-function shortestMatch(prog: { inst: readonly Inst[]; start: number }): number {
+function shortestMatch(prog: Prog): number {
   const distance = new Map<number, number>([[prog.start, 0]]);
   const deque: number[] = [prog.start];
   while (deque.length > 0) {
@@ -300,10 +251,10 @@ function shortestMatch(prog: { inst: readonly Inst[]; start: number }): number {
     const here = distance.get(pc) as number;
     const inst = prog.inst[pc];
     if (!inst) continue;
-    if (inst.op === MATCH) return here;
-    const edges: [number, number][] = isRune(inst)
+    if (inst.op === Op.MATCH) return here;
+    const edges: [number, number][] = readsCharacter(inst)
       ? [[inst.out, 1]]
-      : inst.op === ALT || inst.op === ALT_MATCH
+      : inst.op === Op.ALT || inst.op === Op.ALT_MATCH
         ? [
             [inst.out, 0],
             [inst.arg, 0],
