@@ -1,16 +1,16 @@
 /**
  * The scan of one value on one surface: walk the JSON (strings are read where they are, never as escaped JSON),
- * build each normalized view once, prefilter by keyword, run the candidate patterns, validate, map offsets back to
- * the original string, and rescan decoded segments. Everything is bounded: bytes read (`max_scan_bytes`, beyond which
+ * build each normalized view once, prefilter by keyword, run the candidate patterns (on long strings only where
+ * they can match: narrowed-runs.ts), validate, map offsets back to the original string, and rescan decoded segments. Everything is bounded: bytes read (`max_scan_bytes`, beyond which
  * the scan reports `oversize`), depth, findings, decode depth.
  */
-import { type AnchorablePattern, matchAt, matchWithin } from './anchored-match.js';
-import type { CompiledPattern, CompiledRule, CompiledSurface, PrefixSearch, RuleGroup, ViewKind } from './compile.js';
+import type { CompiledRule, CompiledSurface, RuleGroup, ViewKind } from './compile.js';
 import { findEncodedSegments } from './decode.js';
-import { type TextIndex, containsKeyword, indexText, keywordKey, presentKeys } from './keyword-filter.js';
+import { candidates } from './candidates.js';
+import { type TextIndex, indexText } from './keyword-filter.js';
+import { type PrefixHits, anchorsOf, narrowedSpans, searchPrefixes } from './narrowed-runs.js';
 import { type NormalizedView, type TextFacts, normalizeText, originalEnd, originalOffset } from './normalize.js';
 import type { Severity } from './rule-schema.js';
-import { type SegmentPlan, findSegments } from './segments.js';
 import { VALIDATOR_TABLE } from './validators.js';
 
 /** What a rule found: where (RFC 6901 pointer, UTF-16 offsets into the original string) and which rule. */
@@ -204,132 +204,6 @@ function matchGroups(
   }
 }
 
-/** A pattern whose prefixes occur more often than once per this many characters is searched whole. */
-const ANCHOR_MIN_SPACING = 16;
-
-/** What one pass of the prefix automaton found in a string. */
-interface PrefixHits {
-  readonly search: PrefixSearch;
-  /** Per regex slot: its hits in the order found, how many, and whether it went dense. */
-  readonly lists: (Int32Array | undefined)[];
-  readonly counts: Int32Array;
-  readonly dense: Uint8Array;
-  /** The keyword slots whose literal occurs, in the order first seen. */
-  readonly keywords: number[];
-}
-
-const NO_ANCHORS = new Int32Array(0);
-
-/** One pass of the prefix automaton over a long `text`: which keywords occur, and where each regex may start. */
-function searchPrefixes(search: PrefixSearch | undefined, text: string): PrefixHits | undefined {
-  if (!search) return undefined;
-  const keywords: number[] = [];
-  const limit = Math.ceil(text.length / ANCHOR_MIN_SPACING);
-  const lists = new Array<Int32Array | undefined>(search.slotCount);
-  const counts = new Int32Array(search.slotCount);
-  const dense = new Uint8Array(search.slotCount);
-  search.automaton.search(text, (start, slot) => {
-    if (search.isPattern[slot] === 0) {
-      keywords.push(slot);
-      return false; // seen once is all a keyword needs
-    }
-    // A start inside a surrogate pair is no start: the whole-string search steps over pairs.
-    if (start < 0 || isLowSurrogateOfPair(text, start)) return true;
-    const count = counts[slot] as number;
-    if (count >= limit) {
-      dense[slot] = 1; // the regex runs whole
-      return false;
-    }
-    let list = lists[slot];
-    if (list === undefined || count === list.length) {
-      const grown = new Int32Array(Math.min(limit, Math.max(16, count * 2)));
-      if (list) grown.set(list);
-      lists[slot] = list = grown;
-    }
-    list[count] = start;
-    counts[slot] = count + 1;
-    return true;
-  });
-  return { search, lists, counts, dense, keywords };
-}
-
-/** Where a regex may start (sorted), or undefined when it is to run whole. */
-function anchorsOf(hits: PrefixHits | undefined, pattern: CompiledPattern): Int32Array | undefined {
-  const slot = hits?.search.slots.get(pattern);
-  if (hits === undefined || slot === undefined || hits.dense[slot] === 1) return undefined;
-  const list = hits.lists[slot];
-  // Hits come in order of where each prefix ends; prefixes of other lengths and offsets interleave (and repeat).
-  return list === undefined ? NO_ANCHORS : list.subarray(0, hits.counts[slot]).sort();
-}
-
-function isLowSurrogateOfPair(text: string, at: number): boolean {
-  const c = text.charCodeAt(at);
-  if (c < 0xdc00 || c > 0xdfff || at === 0) return false;
-  const before = text.charCodeAt(at - 1);
-  return before >= 0xd800 && before <= 0xdbff;
-}
-
-interface KeywordLookup {
-  readonly index: () => TextIndex;
-  readonly hits: PrefixHits | undefined;
-}
-
-/** A group's keyword rules by keywordKey, and each rule's place in the group (candidates keep that order). */
-interface KeywordTable {
-  readonly byKey: ReadonlyMap<number, readonly (readonly [string, readonly CompiledRule[]])[]>;
-  readonly order: ReadonlyMap<CompiledRule, number>;
-}
-
-const keywordTables = new WeakMap<RuleGroup, KeywordTable>();
-
-function keywordTable(group: RuleGroup): KeywordTable {
-  let table = keywordTables.get(group);
-  if (!table) {
-    const byKey = new Map<number, [string, readonly CompiledRule[]][]>();
-    for (const entry of group.byKeyword) {
-      const key = keywordKey(entry[0]);
-      byKey.set(key, [...(byKey.get(key) ?? []), entry]);
-    }
-    const order = new Map<CompiledRule, number>();
-    for (const rule of [...group.unfiltered, ...[...group.byKeyword.values()].flat()])
-      if (!order.has(rule)) order.set(rule, order.size);
-    table = { byKey, order };
-    keywordTables.set(group, table);
-  }
-  return table;
-}
-
-/**
- * The rules of a group that may match its view, in the group's order: those without keywords, and those whose
- * keyword occurs. On a long string the automaton's pass says which keywords occur (it reads digits as 0, so it may
- * say yes where indexOf would not: a rule runs more, never less); otherwise the keyword index, asked only about the
- * keywords whose first pair (or one character) the string has.
- */
-function candidates(group: RuleGroup, lookup: KeywordLookup): CompiledRule[] {
-  const chosen = new Set<CompiledRule>(group.unfiltered);
-  if (group.byKeyword.size === 0) return [...chosen];
-  const { hits } = lookup;
-  const table = keywordTable(group);
-  if (hits) {
-    const seen = new Set(hits.keywords);
-    for (const [keyword, rules] of group.byKeyword) {
-      if (rules.every((rule) => chosen.has(rule))) continue;
-      const slot = hits.search.keywordSlots.get(keyword);
-      const occurs = slot !== undefined ? seen.has(slot) : containsKeyword(lookup.index(), keyword);
-      if (occurs) for (const rule of rules) chosen.add(rule);
-    }
-  } else {
-    const index = lookup.index();
-    for (const key of presentKeys(index)) {
-      for (const [keyword, rules] of table.byKey.get(key) ?? []) {
-        if (!rules.every((rule) => chosen.has(rule)) && containsKeyword(index, keyword))
-          for (const rule of rules) chosen.add(rule);
-      }
-    }
-  }
-  return [...chosen].sort((a, b) => (table.order.get(a) as number) - (table.order.get(b) as number));
-}
-
 interface RuleRun {
   readonly surface: CompiledSurface;
   readonly view: NormalizedView;
@@ -380,79 +254,6 @@ function matchRule(rule: CompiledRule, run: RuleRun): void {
       state.perRule.set(id, (state.perRule.get(id) ?? 0) + 1);
     }
   }
-}
-
-/**
- * The spans of a regex found without reading all of `text`: anchored where its prefixes occur, or inside its
- * segments; undefined when it is to be run whole (short strings, dense prefixes, no plan, or over budget).
- */
-function narrowedSpans(
-  pattern: CompiledPattern,
-  text: string,
-  how: { readonly anchors: Int32Array | undefined; readonly long: boolean; readonly max: number },
-): { start: number; end: number }[] | undefined {
-  if (pattern.kind !== 'regex' || !pattern.anchorable || !how.long) return undefined;
-  if (how.anchors) return anchoredSpans(pattern.anchorable, text, how.anchors, how.max);
-  if (pattern.segments) return segmentSpans(pattern.anchorable, pattern.segments, text, how.max);
-  return undefined;
-}
-
-/** Like anchoredSpans, searching inside each segment; undefined when over the same budget. */
-function segmentSpans(
-  pattern: AnchorablePattern,
-  plan: SegmentPlan,
-  text: string,
-  max: number,
-): { start: number; end: number }[] | undefined {
-  const spans: { start: number; end: number }[] = [];
-  const started = performance.now();
-  const budgetMs = 0.05 + (text.length * ANCHORED_NS_PER_CHAR) / 1e6;
-  const segments = findSegments(plan, text);
-  for (let i = 0; i < segments.length && spans.length < max; i += 2) {
-    if ((i & 127) === 126 && performance.now() - started > budgetMs) return undefined;
-    const segmentEnd = segments[i + 1] as number;
-    // One character past the segment: the real neighbour for \b and $, never part of a match.
-    const end = Math.min(text.length, segmentEnd + 1);
-    let from = segments[i] as number;
-    while (from < segmentEnd && spans.length < max) {
-      const match = matchWithin(pattern, text, from, end);
-      if (match === undefined) break;
-      spans.push({ start: match.start, end: match.end });
-      from = Math.max(match.matchEnd, from + 1);
-    }
-  }
-  return spans;
-}
-
-/** Per-character cost allowed to anchored runs before the regex is run over the whole string instead. */
-const ANCHORED_NS_PER_CHAR = 12;
-
-/**
- * The spans spansOf would give, found by running the regex only where its prefixes occur. Undefined when those
- * runs cost more than a whole run would (hostile input, say: many prefixes followed by long stretches the regex
- * reads on), so the caller runs it whole: bounded at about twice a whole run, whatever the input.
- */
-function anchoredSpans(
-  pattern: AnchorablePattern,
-  text: string,
-  anchors: Int32Array,
-  max: number,
-): { start: number; end: number }[] | undefined {
-  const spans: { start: number; end: number }[] = [];
-  const started = performance.now();
-  const budgetMs = 0.05 + (text.length * ANCHORED_NS_PER_CHAR) / 1e6;
-  let from = 0;
-  for (let i = 0; i < anchors.length && spans.length < max; i++) {
-    const at = anchors[i] as number;
-    if (at < from) continue;
-    from = at + 1; // the same start, announced by two prefixes, is tried once
-    if ((i & 63) === 63 && performance.now() - started > budgetMs) return undefined;
-    const match = matchAt(pattern, text, at);
-    if (match === undefined) continue;
-    spans.push({ start: match.start, end: match.end });
-    from = Math.max(match.matchEnd, from);
-  }
-  return spans;
 }
 
 /** Where a pattern matches, at most `max` spans (capture group 1 when the regex has one). */
