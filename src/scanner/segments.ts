@@ -163,30 +163,40 @@ function computeUnits(inst: Inst): Units {
   return { ranges, astral };
 }
 
-let orbits: { byUpper: Map<string, number[]>; byLower: Map<string, number[]> } | undefined;
+/** Units whose case orbit is more than themselves and their upper and lower case (σ ς Σ, k K K, s S ſ …). */
+let wideOrbits: Map<number, readonly number[]> | undefined;
 
 /**
- * The BMP units a case-folded rune also matches: those with the same upper case or the same lower case (σ ς Σ,
- * k K K, s S ſ, µ μ Μ …), a superset of Unicode's simple case folding that re2js follows.
+ * The BMP units a case-folded rune also matches: its upper and lower case, and every unit with the same upper or
+ * lower case as it (a superset of Unicode's simple case folding, which re2js follows).
  */
 function caseOrbit(rune: number): number[] {
-  if (!orbits) {
-    const byUpper = new Map<string, number[]>();
-    const byLower = new Map<string, number[]>();
-    const add = (map: Map<string, number[]>, key: string, c: number): void => {
-      const list = map.get(key);
-      if (list) list.push(c);
-      else map.set(key, [c]);
-    };
-    for (let c = 0; c < 0xd800; c++) {
-      const s = String.fromCharCode(c);
-      add(byUpper, s.toUpperCase(), c);
-      add(byLower, s.toLowerCase(), c);
-    }
-    orbits = { byUpper, byLower };
-  }
+  wideOrbits ??= findWideOrbits();
   const s = String.fromCharCode(rune);
-  return [...(orbits.byUpper.get(s.toUpperCase()) ?? []), ...(orbits.byLower.get(s.toLowerCase()) ?? [])];
+  const cases = [s.toUpperCase(), s.toLowerCase()].filter((c) => c.length === 1).map((c) => c.charCodeAt(0));
+  return [rune, ...cases, ...[rune, ...cases].flatMap((c) => wideOrbits?.get(c) ?? [])];
+}
+
+/** Groups of more than two units sharing an upper or a lower case; kept small (a few hundred units). */
+function findWideOrbits(): Map<number, readonly number[]> {
+  const found = new Map<number, readonly number[]>();
+  for (const fold of [(s: string) => s.toUpperCase(), (s: string) => s.toLowerCase()]) {
+    const key = new Int32Array(0xd800);
+    const count = new Uint8Array(0xd800);
+    for (let c = 0; c < 0xd800; c++) {
+      const folded = fold(String.fromCharCode(c));
+      key[c] = folded.length === 1 ? folded.charCodeAt(0) : -1;
+      if (folded.length === 1 && folded.charCodeAt(0) < 0xd800)
+        count[folded.charCodeAt(0)] = Math.min(255, (count[folded.charCodeAt(0)] as number) + 1);
+    }
+    const groups = new Map<number, number[]>();
+    for (let c = 0; c < 0xd800; c++) {
+      const k = key[c] as number;
+      if (k >= 0 && k < 0xd800 && (count[k] as number) > 2) groups.set(k, [...(groups.get(k) ?? []), c]);
+    }
+    for (const members of groups.values()) for (const c of members) found.set(c, [...(found.get(c) ?? []), ...members]);
+  }
+  return found;
 }
 
 function unitsOfAstral(inst: Inst): boolean {
