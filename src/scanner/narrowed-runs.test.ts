@@ -46,3 +46,31 @@ describe('narrowed runs on hostile input', () => {
     expect(narrowed).toEqual(findings(set, text, Number.POSITIVE_INFINITY));
   });
 });
+
+describe('narrowed runs that fail', () => {
+  it('fall back to the whole run with the same findings', async () => {
+    const { RE2JS } = await import('re2js');
+    const set = ruleSet();
+    const text = `${'x '.repeat(600)}zq a zqend`;
+    const expected = findings(set, text, Number.POSITIVE_INFINITY);
+    // The narrowed path reaches re2js through executeEngine: make it throw for this test only.
+    const proto = Object.getPrototypeOf((RE2JS.compile('a') as unknown as { re2Input: object }).re2Input) as {
+      executeEngine: unknown;
+    };
+    const original = proto.executeEngine;
+    let calls = 0;
+    proto.executeEngine = function (this: unknown, ...args: unknown[]) {
+      if ((args[0] as { constructor: { name: string } }).constructor.name === 'OffsetInput') {
+        calls++;
+        throw new Error('broken internals');
+      }
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    };
+    try {
+      expect(findings(set, text, 512)).toEqual(expected);
+      expect(calls).toBeGreaterThan(0);
+    } finally {
+      proto.executeEngine = original;
+    }
+  });
+});

@@ -84,8 +84,14 @@ export function narrowedSpans(
   how: { readonly anchors: Int32Array | undefined; readonly long: boolean; readonly max: number },
 ): { start: number; end: number }[] | undefined {
   if (pattern.kind !== 'regex' || !pattern.anchorable || !how.long) return undefined;
-  if (how.anchors) return anchoredSpans(pattern.anchorable, text, how.anchors, how.max);
-  if (pattern.segments) return segmentSpans(pattern.anchorable, pattern.segments, text, how.max);
+  try {
+    if (how.anchors) return anchoredSpans(pattern.anchorable, text, how.anchors, how.max);
+    if (pattern.segments) return segmentSpans(pattern.anchorable, pattern.segments, text, how.max);
+  } catch {
+    // Narrowed runs lean on re2js internals (the twin's compile, its engines' input shape): should they ever
+    // fail, the whole run gives the same findings.
+    return undefined;
+  }
   return undefined;
 }
 
