@@ -8,16 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { RuleCompileError, compileRule } from './compile.js';
 import type { Rule } from './rule-schema.js';
 import { createRuleSet } from './rule-set.js';
-
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../test/helpers/random.js';
 
 const ATOMS = [
   'a',
@@ -111,7 +102,7 @@ describe('narrowed runs on random regexes and texts', () => {
     let narrowed = 0;
     const seeds = Number(process.env.FUZZ_SEEDS ?? 400);
     for (let seed = 1; seed <= seeds; seed++) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const source = regex(next);
       const fold = next() < 0.3;
       // Compiled directly: a generated regex has no examples to check.

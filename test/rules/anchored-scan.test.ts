@@ -9,6 +9,7 @@ import { loadRuleDirs } from '../../src/scanner/load-rules.js';
 import { createRuleSet } from '../../src/scanner/rule-set.js';
 import type { Surface } from '../../src/scanner/rule-schema.js';
 import { REPO_ROOT } from '../helpers/backends.js';
+import { seededRandom } from '../helpers/random.js';
 
 const loaded = loadRuleDirs([join(REPO_ROOT, 'rules')]);
 const set = createRuleSet(loaded.rules);
@@ -20,17 +21,6 @@ const examples = loaded.rules.flatMap(({ rule }) =>
   })),
 );
 const words = examples.flatMap(({ text }) => text.split(/\s+/)).filter((w) => w !== '');
-
-/** A deterministic stream of numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function filler(next: () => number, chars: number): string {
   let out = '';
@@ -53,7 +43,7 @@ describe('anchored runs find what whole-string runs find', () => {
   it.each(examples.map((example, index) => [example.rule, index, example] as const))(
     '%s example %i, inside long text',
     (_, index, example) => {
-      const next = random(index + 1);
+      const next = seededRandom(index + 1);
       // Glued to its neighbours half of the time: word boundaries at the edges matter.
       const glue = index % 2 === 0 ? ' ' : '';
       const text = `${filler(next, 300 + Math.floor(next() * 400)).trimEnd()}${glue}${example.text}${glue}${filler(next, 300)}`;
@@ -64,7 +54,7 @@ describe('anchored runs find what whole-string runs find', () => {
   );
 
   it('agrees on text that is nothing but other examples, on every surface', () => {
-    const next = random(7);
+    const next = seededRandom(7);
     const text = filler(next, 20_000);
     for (const surface of ['tool_args', 'tool_result', 'tool_description', 'message'] as const) {
       expect(findingsOf(text, surface, 0)).toEqual(findingsOf(text, surface, Number.POSITIVE_INFINITY));
