@@ -1,8 +1,9 @@
 /**
  * The scan of one value on one surface: walk the JSON (strings are read where they are, never as escaped JSON),
  * build each normalized view once, prefilter by keyword, run the candidate patterns (on long strings only where
- * they can match: narrowed-runs.ts), validate, map offsets back to the original string, and rescan decoded segments. Everything is bounded: bytes read (`max_scan_bytes`, beyond which
- * the scan reports `oversize`), depth, findings, decode depth.
+ * they can match: narrowed-runs.ts), validate, map offsets back to the original string, and rescan decoded
+ * segments. Everything is bounded: bytes read (`max_scan_bytes`, beyond which the scan reports `oversize`), depth,
+ * findings, decode depth.
  */
 import type { CompiledRule, CompiledSurface, RuleGroup, ViewKind } from './compile.js';
 import { findEncodedSegments } from './decode.js';
@@ -41,8 +42,8 @@ export interface ScanLimits {
   /** Matches kept per rule per string. */
   readonly matchesPerRule: number;
   /**
-   * Strings at least this long run each regex only where its literal prefixes occur (same findings, less work);
-   * shorter ones are searched whole by every regex, which costs less than finding prefixes first.
+   * Strings at least this long run each regex only where it can match, at its literal prefixes or inside its
+   * segments (same findings, less work); shorter ones are searched whole, which costs less than narrowing first.
    */
   readonly anchorMinChars: number;
 }
