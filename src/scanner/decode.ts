@@ -78,24 +78,31 @@ const RUN_ALPHABET = (() => {
 })();
 
 /**
- * Maximal runs of base64/base64url/hex characters of at least MIN_RUN, in one pass. (A regex like
- * `[A-Za-z0-9+/]{16,}` restarts at every letter of every shorter word: quadratic in word length, slow on prose.)
+ * Maximal runs of base64/base64url/hex characters of at least MIN_RUN (padding included), reading only a fraction
+ * of the text. (A regex like `[A-Za-z0-9+/]{16,}` restarts at every letter of every shorter word: quadratic in
+ * word length, slow on prose.) A run that counts has at least MIN_RUN - 2 alphabet characters (2 may be `=`
+ * padding), so it covers one of every MIN_RUN - 2 positions: only those are looked at, and a run is followed both
+ * ways from one. The same runs as reading every character (decode.test.ts checks both).
  */
-function encodedRuns(text: string): { start: number; end: number }[] {
+export function encodedRuns(text: string): { start: number; end: number }[] {
   const runs: { start: number; end: number }[] = [];
   const n = text.length;
-  let i = 0;
-  while (i < n) {
-    // Past what cannot be in a run (most of prose), then along the run.
-    while (i < n && !inRunAlphabet(text.charCodeAt(i))) i++;
-    if (i >= n) break;
-    const start = i;
+  const step = MIN_RUN - 2;
+  // Every run starts at or after `from` (the character there, if any, is not in a run).
+  let from = 0;
+  for (let p = step - 1; p < n; p += step) {
+    if (!inRunAlphabet(text.charCodeAt(p))) continue;
+    let start = p;
+    while (start > from && inRunAlphabet(text.charCodeAt(start - 1))) start--;
+    let i = p + 1;
     while (i < n && inRunAlphabet(text.charCodeAt(i))) i++;
     // `=` is padding: it ends a run (`key=value` is two runs, `abc==` one).
     let end = i;
     while (end < n && text.charCodeAt(end) === 61 && end - i < 2) end++;
     if (end - start >= MIN_RUN) runs.push({ start, end });
-    i = end;
+    from = i;
+    // The next run starts after `i`; the positions checked from there on are i + step - 1, i + 2·step - 1, …
+    p = i - 1;
   }
   return runs;
 }
