@@ -119,8 +119,9 @@ export function matchAt(pattern: AnchorablePattern, text: string, pos: number): 
   const engine = engineOf(pos === 0 ? pattern.re : pattern.afterOne());
   const base = pos === 0 ? 0 : pos - 1;
   // Is there one at all (the cheapest engine)? Then where, with one that reports positions.
-  if (engine.executeEngine(new OffsetInput(text, base), 0, ANCHOR_START, 0) === null) return undefined;
-  const cap = engine.executeEngine(new OffsetInput(text, base), 0, ANCHOR_START, pattern.grouped ? 4 : 2);
+  const input = new OffsetInput(text, base);
+  if (engine.executeEngine(input, 0, ANCHOR_START, 0) === null) return undefined;
+  const cap = engine.executeEngine(input, 0, ANCHOR_START, pattern.grouped ? 4 : 2);
   if (cap === null) return undefined;
   const [, e0 = 0, s1 = -1, e1 = -1] = cap;
   const matchEnd = base + e0;
@@ -143,8 +144,9 @@ export function matchWithin(
   const twin = from > 0;
   const engine = engineOf(twin ? pattern.afterOne() : pattern.re);
   const base = twin ? from - 1 : 0;
-  if (engine.executeEngine(new OffsetInput(text, base, end), 0, UNANCHORED, 0) === null) return undefined;
-  const cap = engine.executeEngine(new OffsetInput(text, base, end), 0, UNANCHORED, pattern.grouped ? 4 : 2);
+  const input = new OffsetInput(text, base, end);
+  if (engine.executeEngine(input, 0, UNANCHORED, 0) === null) return undefined;
+  const cap = engine.executeEngine(input, 0, UNANCHORED, pattern.grouped ? 4 : 2);
   if (cap === null) return undefined;
   const [s0 = 0, e0 = 0, s1 = -1, e1 = -1] = cap;
   // The twin's first character is the one before the pattern's match.
