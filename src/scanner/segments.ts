@@ -212,7 +212,11 @@ function requiredClasses(prog: {
   inst: readonly Inst[];
   start: number;
 }): { first: RegExp; others: Uint8Array[] } | undefined {
-  const found = REQUIRED_CANDIDATES.filter((ranges) => isRequired(prog, ranges));
+  // Rarest of all: the non-ASCII characters the program reads where it reads nothing else (homoglyphs, invisible
+  // characters), when every match needs one.
+  const own = nonAsciiOnlyRanges(prog);
+  const candidates = own.length > 0 ? [own, ...REQUIRED_CANDIDATES] : REQUIRED_CANDIDATES;
+  const found = candidates.filter((ranges) => isRequired(prog, ranges));
   const [first, ...others] = found;
   if (!first || (first[0] as [number, number])[0] === 0x41) return undefined;
   const members = first.map(([lo, hi]) => `\\u${hex4(lo)}-\\u${hex4(hi)}`).join('');
@@ -222,6 +226,25 @@ function requiredClasses(prog: {
     return bitmap;
   });
   return { first: new RegExp(`[${members}]`, 'g'), others: bitmaps };
+}
+
+/** The BMP ranges of the instructions that read only non-ASCII characters, merged. */
+function nonAsciiOnlyRanges(prog: Prog): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const inst of prog.inst) {
+    if (!readsCharacter(inst)) continue;
+    const units = unitsOf(inst);
+    if (units === 'any' || units.astral || units.ranges.length === 0) continue;
+    if (units.ranges.every(([lo]) => lo >= 0x80)) for (const [lo, hi] of units.ranges) ranges.push([lo, hi]);
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [lo, hi] of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else merged.push([lo, hi]);
+  }
+  return merged;
 }
 
 /** Whether every match must read a character of `ranges`. */
