@@ -115,19 +115,7 @@ export interface AnchoredMatch {
  * has a group that took part, else of the whole match; undefined when none starts there.
  */
 export function matchAt(pattern: AnchorablePattern, text: string, pos: number): AnchoredMatch | undefined {
-  // At 0 the input's start is the text's start, as re2js assumes; elsewhere the twin reads text[pos - 1] first.
-  const engine = engineOf(pos === 0 ? pattern.re : pattern.afterOne());
-  const base = pos === 0 ? 0 : pos - 1;
-  // Is there one at all (the cheapest engine)? Then where, with one that reports positions.
-  const input = new OffsetInput(text, base);
-  if (engine.executeEngine(input, 0, ANCHOR_START, 0) === null) return undefined;
-  const cap = engine.executeEngine(input, 0, ANCHOR_START, pattern.grouped ? 4 : 2);
-  if (cap === null) return undefined;
-  const [, e0 = 0, s1 = -1, e1 = -1] = cap;
-  const matchEnd = base + e0;
-  return pattern.grouped && s1 >= 0
-    ? { start: base + s1, end: base + e1, matchEnd }
-    : { start: pos, end: matchEnd, matchEnd };
+  return search(pattern, text, { from: pos, end: text.length, anchor: ANCHOR_START });
 }
 
 /**
@@ -141,12 +129,22 @@ export function matchWithin(
   from: number,
   end: number,
 ): AnchoredMatch | undefined {
+  return search(pattern, text, { from, end, anchor: UNANCHORED });
+}
+
+function search(
+  pattern: AnchorablePattern,
+  text: string,
+  { from, end, anchor }: { from: number; end: number; anchor: number },
+): AnchoredMatch | undefined {
+  // At 0 the input's start is the text's start, as re2js assumes; elsewhere the twin reads text[from - 1] first.
   const twin = from > 0;
   const engine = engineOf(twin ? pattern.afterOne() : pattern.re);
   const base = twin ? from - 1 : 0;
   const input = new OffsetInput(text, base, end);
-  if (engine.executeEngine(input, 0, UNANCHORED, 0) === null) return undefined;
-  const cap = engine.executeEngine(input, 0, UNANCHORED, pattern.grouped ? 4 : 2);
+  // Is there one at all (the cheapest engine)? Then where, with one that reports positions.
+  if (engine.executeEngine(input, 0, anchor, 0) === null) return undefined;
+  const cap = engine.executeEngine(input, 0, anchor, pattern.grouped ? 4 : 2);
   if (cap === null) return undefined;
   const [s0 = 0, e0 = 0, s1 = -1, e1 = -1] = cap;
   // The twin's first character is the one before the pattern's match.

@@ -16,7 +16,16 @@
  */
 import type { RE2JS } from 're2js';
 import { foldUnit } from './prefix-automaton.js';
-import { type Inst, Op, type Prog, isZeroWidth, programOf, readsCharacter, walk } from './re2-program.js';
+import {
+  type Inst,
+  Op,
+  type Prog,
+  isZeroWidth,
+  mayReadAstral,
+  programOf,
+  readsCharacter,
+  walk,
+} from './re2-program.js';
 
 /** A folded string that every match of the pattern holds at `offset` (UTF-16 units) from its start. */
 export interface LiteralPrefix {
@@ -138,7 +147,7 @@ function stepPrefix(
     const skip = (): void => {
       const skipped = lead.skipped + 1;
       moves.push({ lead: { offset: lead.offset + 1, text: '', skipped }, out: inst.out });
-      if (mayBeAstral(inst)) moves.push({ lead: { offset: lead.offset + 2, text: '', skipped }, out: inst.out });
+      if (mayReadAstral(inst)) moves.push({ lead: { offset: lead.offset + 2, text: '', skipped }, out: inst.out });
     };
     if (forced > 0 && lead.skipped < forced)
       skip(); // told to skip this character whatever it is
@@ -151,13 +160,6 @@ function stepPrefix(
   if (stop || pcs.size === 0) return 'stop';
   for (const move of moves) advance(next, move.lead, move.out);
   return 'ok';
-}
-
-function mayBeAstral(inst: Inst): boolean {
-  if (inst.op === Op.RUNE_ANY || inst.op === Op.RUNE_ANY_NOT_NL) return true;
-  const { runes } = inst;
-  if (runes.length === 1) return (runes[0] as number) > 0xffff;
-  return (runes[runes.length - 1] as number) > 0xffff;
 }
 
 /** The folded characters a rune instruction reads, or undefined when too many or not ASCII. */

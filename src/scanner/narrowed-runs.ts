@@ -75,18 +75,20 @@ function isLowSurrogateOfPair(text: string, at: number): boolean {
 }
 
 /**
- * The spans of a regex found without reading all of `text`: anchored where its prefixes occur, or inside its
- * segments; undefined when it is to be run whole (short strings, dense prefixes, no plan, or over budget).
+ * The spans of a regex found without reading all of a long `text`: anchored where its prefixes occur (`anchors`,
+ * from anchorsOf), or inside its segments; undefined when it is to be run whole (dense prefixes, no plan, or over
+ * budget). At most `max`.
  */
 export function narrowedSpans(
   pattern: CompiledPattern,
   text: string,
-  how: { readonly anchors: Int32Array | undefined; readonly long: boolean; readonly max: number },
+  anchors: Int32Array | undefined,
+  max: number,
 ): { start: number; end: number }[] | undefined {
-  if (pattern.kind !== 'regex' || !pattern.anchorable || !how.long) return undefined;
+  if (pattern.kind !== 'regex' || !pattern.anchorable) return undefined;
   try {
-    if (how.anchors) return anchoredSpans(pattern.anchorable, text, how.anchors, how.max);
-    if (pattern.segments) return segmentSpans(pattern.anchorable, pattern.segments, text, how.max);
+    if (anchors) return anchoredSpans(pattern.anchorable, text, anchors, max);
+    if (pattern.segments) return segmentSpans(pattern.anchorable, pattern.segments, text, max);
   } catch {
     // Narrowed runs lean on re2js internals (the twin's compile, its engines' input shape): should they ever
     // fail, the whole run gives the same findings.

@@ -45,6 +45,13 @@ export function readsCharacter(inst: Inst): boolean {
   return inst.op >= Op.RUNE && inst.op <= Op.RUNE_ANY_NOT_NL;
 }
 
+/** Whether a character-reading instruction may read a character beyond the BMP (two UTF-16 units). */
+export function mayReadAstral(inst: Inst): boolean {
+  if (inst.op === Op.RUNE_ANY || inst.op === Op.RUNE_ANY_NOT_NL) return true;
+  const { runes } = inst;
+  return runes.length > 0 && (runes[runes.length - 1] as number) > 0xffff;
+}
+
 /** Where an instruction may go next (both ways of an alternative; none after MATCH or FAIL). */
 export function successors(inst: Inst): readonly number[] {
   if (inst.op === Op.ALT || inst.op === Op.ALT_MATCH) return [inst.out, inst.arg];

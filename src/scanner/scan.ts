@@ -222,12 +222,9 @@ function matchRule(rule: CompiledRule, run: RuleRun): void {
   if ((state.perRule.get(id) ?? 0) >= limits.findingsPerRule) return;
   const severity = rule.rule.severity_on?.[surface.surface] ?? rule.rule.severity;
   for (const pattern of rule.patterns) {
-    const anchors = anchorsOf(run.hits, pattern);
-    const spans = narrowedSpans(pattern, view.text, {
-      anchors,
-      long: run.hits !== undefined,
-      max: limits.matchesPerRule * 4,
-    });
+    // Only long strings have hits (a prefix search); short ones run each regex whole.
+    const spans =
+      run.hits && narrowedSpans(pattern, view.text, anchorsOf(run.hits, pattern), limits.matchesPerRule * 4);
     for (const span of spans ?? spansOf(pattern, view.text, limits.matchesPerRule * 4)) {
       if (kept >= limits.matchesPerRule || (state.perRule.get(id) ?? 0) >= limits.findingsPerRule) return;
       if (state.findings.length >= limits.maxFindings) {

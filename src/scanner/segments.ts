@@ -9,7 +9,7 @@
  * program reads it only as its first character, it is left out and each segment starts one character early.
  */
 import type { RE2JS } from 're2js';
-import { FOLD_CASE, type Inst, Op, type Prog, programOf, readsCharacter, walk } from './re2-program.js';
+import { FOLD_CASE, type Inst, Op, type Prog, mayReadAstral, programOf, readsCharacter, walk } from './re2-program.js';
 
 export interface SegmentPlan {
   /** 1 for the UTF-16 units a match may consume (past its lead character). */
@@ -60,7 +60,7 @@ export function segmentPlan(re: RE2JS): SegmentPlan | undefined {
     const alphabet = alphabetOf(prog, left);
     // A run must end somewhere: an alphabet with spaces and newlines in it spans whole texts.
     if (!alphabet || alphabet[0x20] === 1 || alphabet[0x0a] === 1) continue;
-    const width = (set: Set<number>): 1 | 2 => ([...set].some((pc) => unitsOfAstral(prog.inst[pc] as Inst)) ? 2 : 1);
+    const width = (set: Set<number>): 1 | 2 => ([...set].some((pc) => mayReadAstral(prog.inst[pc] as Inst)) ? 2 : 1);
     return {
       alphabet,
       required: required.first,
@@ -197,11 +197,6 @@ function findWideOrbits(): Map<number, readonly number[]> {
     for (const members of groups.values()) for (const c of members) found.set(c, [...(found.get(c) ?? []), ...members]);
   }
   return found;
-}
-
-function unitsOfAstral(inst: Inst): boolean {
-  const units = unitsOf(inst);
-  return units === 'any' || units.astral;
 }
 
 /**
